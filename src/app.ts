@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import pino from 'pino';
+import { pseudonymizer } from './audit/pseudonym.ts';
+import { localDate, type AppContext, type AppDeps } from './context.ts';
+import { authPlugin } from './http/auth.ts';
+import { installErrorHandling } from './http/errors.ts';
+import { loggerOptions } from './http/logging.ts';
+import { registerSwagger } from './http/swagger.ts';
+import { snapshotProvider } from './memberships/provider.ts';
+import { httpRequestDuration } from './ops/metrics.ts';
+import { opsRoutes } from './ops/routes.ts';
+import { opdRoutes } from './opds/routes.ts';
+import { contractorRoutes } from './contractors/routes.ts';
+import { projectRoutes } from './projects/routes.ts';
+import { rosterRoutes } from './roster/routes.ts';
+import { membershipRoutes } from './memberships/routes.ts';
+import { disbursementRoutes } from './disbursements/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
+
+export const JSON_BODY_LIMIT = 1024 * 1024;
+export const LARGE_JSON_BODY_LIMIT = 8 * 1024 * 1024;
+export const STREAM_BODY_LIMIT = 512 * 1024 * 1024;
+
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export function createContext(deps: AppDeps): AppContext {
+  const clock = deps.clock ?? (() => new Date());
+  return {
+    config: deps.config,
+    database: deps.database,
+    keys: deps.keys,
+    clock,
+    provider: deps.provider ?? snapshotProvider,
+    pseudonymize: pseudonymizer(deps.keys.pseudonymKey),
+    today: () => localDate(clock(), deps.config.LOCAL_TIMEZONE),
+  };
+}
+
+/** Builds the whole API as a Fastify instance; never listens (server.ts does). */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const ctx = createContext(deps);
+  const app = Fastify({
+    loggerInstance: (deps.logger ?? pino(loggerOptions(deps.config.LOG_LEVEL))) as FastifyBaseLogger,
+    bodyLimit: JSON_BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+    // A JSON body with __proto__ / constructor.prototype is refused rather than silently used.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  // CSV and NDJSON bodies are handed to the route as a stream and parsed record by record.
+  app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
+
+  installErrorHandling(app);
+  await registerSwagger(app);
+  await app.register(authPlugin, {
+    settings: {
+      keys: ctx.keys.authKeys,
+      issuer: ctx.config.AUTH_ISSUER,
+      audience: ctx.config.AUTH_AUDIENCE,
+      rolesClaim: ctx.config.AUTH_ROLES_CLAIM,
+      opdClaim: ctx.config.AUTH_OPD_CLAIM,
+    },
+  });
+
+  await app.register(opsRoutes, { ctx });
+  await app.register(opdRoutes, { ctx });
+  await app.register(contractorRoutes, { ctx });
+  await app.register(projectRoutes, { ctx });
+  await app.register(rosterRoutes, { ctx });
+  await app.register(membershipRoutes, { ctx });
+  await app.register(disbursementRoutes, { ctx });
+  await app.register(auditRoutes, { ctx });
+  return app;
+}

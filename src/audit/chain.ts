@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export const AUDIT_ACTIONS = [
+  'opd.created',
+  'contractor.created',
+  'project.created',
+  'project.updated',
+  'roster.replaced',
+  'roster.worker_added',
+  'roster.worker_ended',
+  'membership.imported',
+  'membership.refreshed',
+  'disbursement.decided',
+  'disbursement.voided',
+  'audit.exported',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditActor {
+  sub: string;
+  roles: string[];
+  opd: string | null;
+}
+
+/** An event exactly as exported; `hash` covers every other field, in this shape. */
+export interface AuditEvent {
+  seq: number;
+  at: string; // RFC 3339 UTC with milliseconds, as Date#toISOString prints it
+  actor: AuditActor;
+  action: AuditAction;
+  entityType: string;
+  entityId: string;
+  data: Record<string, unknown>;
+  requestId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+/** SHA-256 (hex) of the RFC 8785 canonical JSON of the event without `hash`. */
+export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
+  const text = canonicalize(event);
+  if (text === undefined) throw new Error('audit event cannot be canonicalised');
+  return createHash('sha256').update(text).digest('hex');
+}

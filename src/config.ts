@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+// One schema for the whole environment, parsed once at start-up and passed in (never read ad hoc).
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalText = z.string().trim().min(1).optional();
+
+const isIanaZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    METRICS_PORT: port.default(9464),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    MIGRATION_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    AUTH_JWKS_FILE: optionalText,
+    AUTH_ISSUER: z.string().min(1).default('gerbang-dev'),
+    AUTH_AUDIENCE: z.string().min(1).default('gerbang'),
+    AUTH_ROLES_CLAIM: z.string().regex(/^[^.]+(\.[^.]+)*$/, 'a dot path such as realm_access.roles').default('roles'),
+    AUTH_OPD_CLAIM: z.string().regex(/^[^.]+(\.[^.]+)*$/, 'a dot path such as opd').default('opd'),
+    AUDIT_SIGNING_KEY_FILE: optionalText,
+    PSEUDONYM_KEY: z
+      .string()
+      .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length >= 32, 'base64 of at least 32 bytes')
+      .optional(),
+    BPJS_PROVIDER: z.enum(['snapshot', 'http']).default('snapshot'),
+    BPJS_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    BPJS_API_KEY: optionalText,
+    BPJS_TIMEOUT_MS: positiveInt.default(2000),
+    BPJS_DEADLINE_MS: positiveInt.default(6000),
+    BPJS_BREAKER_RESET_MS: positiveInt.default(30000),
+    MEMBERSHIP_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
+    LOCAL_TIMEZONE: z.string().refine(isIanaZone, 'an IANA time zone such as Asia/Jakarta').default('Asia/Jakarta'),
+    RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    const need = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (c.AUTH_JWKS_URL && c.AUTH_JWKS_FILE) need('AUTH_JWKS_FILE', 'set AUTH_JWKS_URL or AUTH_JWKS_FILE, not both');
+    if (c.BPJS_PROVIDER === 'http') {
+      if (!c.BPJS_API_URL) need('BPJS_API_URL', 'required when BPJS_PROVIDER=http');
+      if (!c.BPJS_API_KEY) need('BPJS_API_KEY', 'required when BPJS_PROVIDER=http');
+    }
+    if (c.NODE_ENV === 'production') {
+      if (!c.DATABASE_URL) need('DATABASE_URL', 'required in production (embedded PGlite is for development)');
+      if (!c.AUTH_JWKS_URL && !c.AUTH_JWKS_FILE) need('AUTH_JWKS_URL', 'production needs AUTH_JWKS_URL or AUTH_JWKS_FILE');
+      if (!c.AUDIT_SIGNING_KEY_FILE) need('AUDIT_SIGNING_KEY_FILE', 'required in production');
+      if (!c.PSEUDONYM_KEY) need('PSEUDONYM_KEY', 'required in production');
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment; empty strings count as unset so `FOO=` in a compose file means "default". */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import type { KeyMaterial } from './keys.ts';
+import type { Pseudonymize } from './audit/pseudonym.ts';
+import type { MembershipProvider } from './memberships/provider.ts';
+
+/** Everything a feature needs from outside, passed in so tests can swap the clock, keys and upstream. */
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  keys: KeyMaterial;
+  /** The wall clock; tests pass a fixed one. */
+  clock?: () => Date;
+  provider?: MembershipProvider;
+  logger?: Logger;
+}
+
+export interface AppContext {
+  config: Config;
+  database: Database;
+  keys: KeyMaterial;
+  clock: () => Date;
+  provider: MembershipProvider;
+  pseudonymize: Pseudonymize;
+  /** Today's calendar date (YYYY-MM-DD) in LOCAL_TIMEZONE. */
+  today: () => string;
+}
+
+export function localDate(instant: Date, timeZone: string): string {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}

@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import type { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+
+export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+// drizzle's migrator takes no lock; instances starting together serialise on this key instead.
+const MIGRATION_LOCK_KEY = 7_461_326_001;
+
+/** Applies pending migrations as the schema owner, holding a session advisory lock while it does. */
+export async function migratePostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: 'gerbang-migrate' });
+  client.on('error', () => {}); // surfaced through the failing query instead
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await migratePg(drizzlePg({ client }), { migrationsFolder });
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** PGlite is a single connection in this process, so no lock is needed. */
+export async function migratePgliteDb(client: PGlite): Promise<void> {
+  await migratePglite(drizzlePglite({ client }), { migrationsFolder });
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { AppError } from './problem.ts';
+
+export const ROLES = ['finance', 'opd', 'inspector', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface AuthContext {
+  sub: string;
+  roles: Role[];
+  opd: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without a token. */
+    public?: boolean;
+    /** Roles allowed; a protected route without this list admits any known role. */
+    roles?: readonly Role[];
+  }
+}
+
+export interface TokenSettings {
+  keys: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+  rolesClaim: string;
+  opdClaim: string;
+}
+
+const ALGORITHMS = ['ES256', 'RS256', 'EdDSA'];
+
+function claimAt(payload: JWTPayload, dotPath: string): unknown {
+  let value: unknown = payload;
+  for (const key of dotPath.split('.')) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+const unauthorized = (en: string, id: string) =>
+  new AppError('UNAUTHORIZED', { detail: { id, en }, headers: { 'www-authenticate': 'Bearer' } });
+
+/** Verifies a bearer token exactly as the contract says and extracts who is calling. */
+export async function verifyAccessToken(token: string, s: TokenSettings): Promise<AuthContext> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, s.keys, {
+      algorithms: ALGORITHMS,
+      issuer: s.issuer,
+      audience: s.audience,
+      requiredClaims: ['iss', 'aud', 'exp'],
+      clockTolerance: 30,
+    }));
+  } catch (err) {
+    if (err instanceof joseErrors.JWKSTimeout || (err instanceof TypeError && /fetch/i.test(err.message))) {
+      throw new AppError('AUTH_UNAVAILABLE', { headers: { 'retry-after': '5' } });
+    }
+    throw unauthorized('The access token is not valid', 'Token akses tidak sah');
+  }
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('The token has no subject', 'Token tidak memiliki sub');
+  const rawRoles = claimAt(payload, s.rolesClaim);
+  const rawOpd = claimAt(payload, s.opdClaim);
+  const opd = typeof rawOpd === 'string' && rawOpd !== '' ? rawOpd : null;
+  // Unknown roles are ignored; role opd without an OPD code cannot be scoped, so it is ignored too.
+  const roles = Array.isArray(rawRoles) ? ROLES.filter((r) => rawRoles.includes(r) && (r !== 'opd' || opd !== null)) : [];
+  return { sub: payload.sub, roles, opd };
+}
+
+export interface AuthPluginOptions {
+  settings: TokenSettings;
+}
+
+/**
+ * Authenticates every request in onRequest (before the body is read), so a caller without a
+ * valid token learns nothing about validation, and checks the route's role list.
+ */
+export const authPlugin = fp<AuthPluginOptions>(async (app: FastifyInstance, { settings }) => {
+  app.decorateRequest('auth', null as unknown as AuthContext);
+  app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
+    const config = request.routeOptions.config;
+    if (config.public || request.is404) return;
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match?.[1]) throw unauthorized('A bearer token is required', 'Token bearer diperlukan');
+    const auth = await verifyAccessToken(match[1], settings);
+    if (auth.roles.length === 0) {
+      throw new AppError('FORBIDDEN', {
+        detail: { id: 'Token tidak memiliki peran yang dikenal (peran opd memerlukan kode OPD)', en: 'The token has no known role (role opd needs an OPD code)' },
+      });
+    }
+    const allowed = config.roles;
+    if (allowed && !auth.roles.some((r) => allowed.includes(r))) throw new AppError('FORBIDDEN');
+    request.auth = auth;
+  });
+});
+
+export const hasRole = (auth: AuthContext, ...roles: Role[]): boolean => auth.roles.some((r) => roles.includes(r));
+
+/** Whether the caller may see full NIKs and names (finance never does). */
+export const seesPersonalData = (auth: AuthContext): boolean => hasRole(auth, 'opd', 'inspector', 'admin');

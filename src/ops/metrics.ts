@@ -1,0 +1,52 @@
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Config } from '../config.ts';
+
+/** One registry per process: metric names are global, and tests build many apps in one process. */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const httpRequestDuration = new Histogram({
+  name: 'gerbang_http_request_duration_seconds',
+  help: 'HTTP request duration by route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const decisionsTotal = new Counter({
+  name: 'gerbang_decisions_total',
+  help: 'Disbursement decisions made, by outcome',
+  labelNames: ['decision'] as const,
+  registers: [registry],
+});
+
+export const upstreamCalls = new Counter({
+  name: 'gerbang_bpjs_calls_total',
+  help: 'Calls to the BPJS upstream by endpoint and outcome',
+  labelNames: ['endpoint', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const upstreamLatency = new Histogram({
+  name: 'gerbang_bpjs_call_duration_seconds',
+  help: 'Latency of calls to the BPJS upstream',
+  labelNames: ['endpoint'] as const,
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+  registers: [registry],
+});
+
+export const breakerState = new Gauge({
+  name: 'gerbang_bpjs_breaker_open',
+  help: 'Circuit breaker state of the BPJS upstream: 0 closed, 0.5 half-open, 1 open',
+  registers: [registry],
+});
+
+/** Serves GET /metrics (Prometheus text, no auth) on METRICS_PORT, apart from the API. */
+export async function startMetricsServer(config: Config, logger: Logger) {
+  const server = Fastify({ loggerInstance: logger.child({ component: 'metrics' }) });
+  server.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  await server.listen({ port: config.METRICS_PORT, host: config.HOST });
+  return server;
+}

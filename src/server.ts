@@ -1,0 +1,68 @@
+import closeWithGrace from 'close-with-grace';
+import pino from 'pino';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openPglite, openPostgres, type Database } from './db/client.ts';
+import { migratePgliteDb, migratePostgres } from './db/migrate.ts';
+import { loggerOptions } from './http/logging.ts';
+import { loadKeys } from './keys.ts';
+import { startMetricsServer } from './ops/metrics.ts';
+import { createProvider } from './bpjs/factory.ts';
+
+async function openDatabase(config: Config, logger: pino.Logger): Promise<Database> {
+  if (config.DATABASE_URL) {
+    await migratePostgres(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL);
+    return openPostgres({ url: config.DATABASE_URL, logger });
+  }
+  const database = await openPglite(config.DATA_DIR);
+  await migratePgliteDb(database.client);
+  return database;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = pino(loggerOptions(config.LOG_LEVEL));
+  const database = await openDatabase(config, logger);
+  const keys = await loadKeys(config);
+  const provider = createProvider(config, database, logger);
+  const app = await buildApp({ config, database, keys, logger, provider });
+  const metrics = await startMetricsServer(config, logger);
+
+  // In-flight decisions may wait for the upstream up to BPJS_DEADLINE_MS; give them that and 2 s more.
+  const graceMs = config.BPJS_DEADLINE_MS + 2_000;
+  closeWithGrace({ delay: graceMs + 1_000, logger }, async ({ err, signal }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    await app.close();
+    await metrics.close();
+    await database.close();
+  });
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const base = `http://localhost:${config.PORT}`;
+  logger.info(
+    {
+      database: database.kind === 'pg' ? 'postgresql' : `embedded PGlite in ${config.DATA_DIR}`,
+      docs: `${base}/docs`,
+      metrics: `http://localhost:${config.METRICS_PORT}/metrics`,
+    },
+    `Gerbang is listening on ${base}; API docs at ${base}/docs`,
+  );
+  if (!config.AUTH_JWKS_URL && !config.AUTH_JWKS_FILE) {
+    logger.info('development keys in use: mint a token with `npm run token -- --role admin` (see README)');
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Gerbang failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
