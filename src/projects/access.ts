@@ -1,0 +1,26 @@
+import type { AuthContext } from '../http/auth.ts';
+import { hasRole } from '../http/auth.ts';
+import { AppError } from '../http/problem.ts';
+
+/**
+ * OPD scoping: staff of one OPD see only their OPD's projects; finance, inspector and admin see
+ * all. Another OPD's project is answered 404, never 403, so its existence does not leak.
+ */
+export function canSeeProject(auth: AuthContext, projectOpdCode: string): boolean {
+  if (hasRole(auth, 'admin', 'inspector', 'finance')) return true;
+  return hasRole(auth, 'opd') && auth.opd === projectOpdCode;
+}
+
+/** May change the project, its roster, or ask for verification: its own OPD's staff, or admin. */
+export function canManageProject(auth: AuthContext, projectOpdCode: string): boolean {
+  return hasRole(auth, 'admin') || (hasRole(auth, 'opd') && auth.opd === projectOpdCode);
+}
+
+export const projectNotFound = (): AppError =>
+  new AppError('NOT_FOUND', { detail: { id: 'Paket pekerjaan tidak ditemukan', en: 'Project not found' } });
+
+/** Throws the 404 unless the caller may see the project. */
+export function assertVisible<T extends { opdCode: string }>(auth: AuthContext, project: T | null | undefined): T {
+  if (!project || !canSeeProject(auth, project.opdCode)) throw projectNotFound();
+  return project;
+}
