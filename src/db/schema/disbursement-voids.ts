@@ -1,4 +1,4 @@
-import { bigint, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { disbursements } from './disbursements.ts';
 
 /** The void of an approved decision: its own record, so the decision row is never changed. */
@@ -7,5 +7,4 @@ export const disbursementVoids = pgTable('disbursement_voids', {
   at: timestamp('at', { withTimezone: true }).notNull(),
   by: text('by').notNull(),
   reason: text('reason').notNull(),
-  auditSeq: bigint('audit_seq', { mode: 'number' }).notNull(),
 });

@@ -23,7 +23,6 @@ export const disbursements = pgTable(
     evidenceSha256: text('evidence_sha256').notNull(),
     requestedBy: text('requested_by').notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
-    auditSeq: bigint('audit_seq', { mode: 'number' }).notNull(),
   },
   (t) => [
     index('disbursements_project_idx').on(t.projectId, t.decidedAt),
