@@ -19,3 +19,10 @@ export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>
 }
 
 export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/**
+ * The usual keyset: [created_at as UTC text with microseconds, id]. Kept as text because a JS Date
+ * would drop the microseconds and make the next page repeat rows.
+ */
+export const createdAtIdCursor = z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/), z.uuid()]);
+export type CreatedAtIdCursor = z.infer<typeof createdAtIdCursor>;

@@ -24,3 +24,9 @@ export function assertVisible<T extends { opdCode: string }>(auth: AuthContext, 
   if (!project || !canSeeProject(auth, project.opdCode)) throw projectNotFound();
   return project;
 }
+
+/** The one OPD whose projects a list may show the caller, or null when they see every OPD's. */
+export function opdScope(auth: AuthContext): string | null {
+  if (hasRole(auth, 'admin', 'inspector', 'finance')) return null;
+  return auth.opd;
+}

@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const contractors = pgTable('contractors', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -7,4 +7,7 @@ export const contractors = pgTable('contractors', {
   npwp: text('npwp').notNull(),
   bpjsEmployerNumber: text('bpjs_employer_number'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+}, (t) => [
+  // Lists page by (created_at, id); without it every page sorts the whole table.
+  index('contractors_created_idx').on(t.createdAt, t.id),
+]);
