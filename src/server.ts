@@ -7,6 +7,7 @@ import { migratePgliteDb, migratePostgres } from './db/migrate.ts';
 import { loggerOptions } from './http/logging.ts';
 import { loadKeys } from './keys.ts';
 import { startMetricsServer } from './ops/metrics.ts';
+import { pseudonymizer } from './audit/pseudonym.ts';
 import { createProvider } from './bpjs/factory.ts';
 
 async function openDatabase(config: Config, logger: pino.Logger): Promise<Database> {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const logger = pino(loggerOptions(config.LOG_LEVEL));
   const database = await openDatabase(config, logger);
   const keys = await loadKeys(config);
-  const provider = createProvider(config, database, logger);
+  const provider = createProvider(config, database, logger, { pseudonymize: pseudonymizer(keys.pseudonymKey) });
   const app = await buildApp({ config, database, keys, logger, provider });
   const metrics = await startMetricsServer(config, logger);
 
