@@ -70,6 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   // CSV and NDJSON bodies are handed to the route as a stream and parsed record by record.
   app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
+  // No route takes plain text: without this, Fastify's default parser hands it on and it ends as 422, not 415.
+  app.removeContentTypeParser('text/plain');
 
   installErrorHandling(app);
   await registerSwagger(app);

@@ -45,6 +45,7 @@ export const configSchema = z
     RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
+  // `when`: run even when a field already failed, so one message names every bad or missing variable.
   .superRefine((c, ctx) => {
     const need = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (c.AUTH_JWKS_URL && c.AUTH_JWKS_FILE) need('AUTH_JWKS_FILE', 'set AUTH_JWKS_URL or AUTH_JWKS_FILE, not both');
@@ -58,7 +59,7 @@ export const configSchema = z
       if (!c.AUDIT_SIGNING_KEY_FILE) need('AUDIT_SIGNING_KEY_FILE', 'required in production');
       if (!c.PSEUDONYM_KEY) need('PSEUDONYM_KEY', 'required in production');
     }
-  });
+  }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
 
 export type Config = z.infer<typeof configSchema>;
 

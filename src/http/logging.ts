@@ -5,6 +5,10 @@ export const redactPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
+  'nik',
+  'niks',
+  'name',
+  'kpj',
   '*.nik',
   '*.niks',
   '*.name',
@@ -19,12 +23,38 @@ export const redactPaths = [
   'req.body',
 ];
 
+const NIK_LIKE = /\b\d{16}\b/g;
+const QUOTED = /"[^"]*"/g;
+// Fields of a driver error that name things (a constraint, a column) but never hold row values.
+const SAFE_ERROR_FIELDS = ['code', 'statusCode', 'query', 'constraint', 'table', 'column', 'routine', 'severity'];
+
+/**
+ * An error as it is logged, without the values it may carry: a failed query's `params` and its
+ * message (drizzle puts the parameters there), PostgreSQL's `detail` ("Key (nik)=(...)") and, for
+ * data exceptions (class 22), the quoted input in the message.
+ */
+export function errorForLog(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return err;
+  const e = err as Error & Record<string, unknown>;
+  let message = typeof e.query === 'string' ? `Failed query: ${e.query}` : e.message;
+  if (typeof e.code === 'string' && e.code.startsWith('22')) message = message.replace(QUOTED, '"[redacted]"');
+  const out: Record<string, unknown> = {
+    type: e.name,
+    message: message.replace(NIK_LIKE, '[redacted]'),
+    stack: (e.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).join('\n'),
+  };
+  for (const key of SAFE_ERROR_FIELDS) if (e[key] !== undefined) out[key] = e[key];
+  if (e.cause !== undefined && depth < 3) out.cause = errorForLog(e.cause, depth + 1);
+  return out;
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
     serializers: {
       req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      err: errorForLog,
     },
   };
 }

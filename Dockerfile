@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Gerbang: Node 24 runs the TypeScript sources directly (type stripping), so there is no build step.
+
+# --- dependencies: production only, installed exactly from the lock file ---------------------------
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# --- runtime ------------------------------------------------------------------------------------------
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    METRICS_PORT=9464 \
+    DATA_DIR=/app/data
+WORKDIR /app
+# Code stays owned by root (read-only for the service); only DATA_DIR is writable by it.
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY migrations ./migrations
+COPY src ./src
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000 9464
+# Slim images have no curl; Node's own fetch asks /healthz (liveness: the process answers).
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# node is PID 1 and handles SIGTERM itself (close-with-grace): in-flight requests finish, exit 0.
+CMD ["node", "src/server.ts"]
