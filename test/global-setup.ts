@@ -43,7 +43,8 @@ async function discover(): Promise<{ url: string; stop?: () => Promise<void> }> 
       [
         'No PostgreSQL for the tests. Any one of these works:',
         '  - set TEST_DATABASE_URL=postgresql://user:pass@host:5432/db (a role allowed to CREATE DATABASE),',
-        '  - run PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres (e.g. `docker compose up -d db`),',
+        '  - run PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres, or `docker compose up -d db` and',
+        '    TEST_DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5433/postgres,',
         '  - start a Docker engine, so testcontainers can run postgres:16-alpine.',
         `(testcontainers said: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
       ].join('\n'),
