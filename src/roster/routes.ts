@@ -1,5 +1,77 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { LARGE_JSON_BODY_LIMIT } from '../app.ts';
 import type { AppContext } from '../context.ts';
+import { errorResponses } from '../http/problem.ts';
+import { requestMeta } from '../http/request-meta.ts';
+import { idParams } from '../http/schemas.ts';
+import { bodyFormat, bodyValidatedByRoute, closeUnreadBody, isBodyStream, unsupportedMediaType } from '../http/streaming.ts';
+import { assignmentParams, replaceResultSchema, replaceRosterBody, rosterQuery, rosterSchema, workerInput, workerSchema } from './schemas.ts';
+import { createRosterService } from './service.ts';
 
-// Routes of this feature are being built; see the open issues.
-export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (_app, _opts) => {};
+// A roster is personal data (full NIKs and names) and nothing finance needs to decide on a
+// payment: the decision itself reports the workers that block it (masked). So finance gets 403 on
+// every roster route rather than a masked copy; OPD staff see their own projects' rosters only.
+const READERS = ['admin', 'inspector', 'opd'] as const;
+const MANAGERS = ['admin', 'opd'] as const;
+const REPLACE_TYPES = ['application/json', 'text/csv'];
+
+export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const service = createRosterService(ctx);
+
+  app.get('/v1/projects/:id/workers', {
+    config: { roles: READERS },
+    schema: {
+      operationId: 'listWorkers', tags: ['roster'], summary: 'The project roster with each worker\'s stored BPJS membership',
+      description: 'By default the active roster (what a replacement replaces); `includeEnded=true` adds removed assignments.',
+      params: idParams,
+      querystring: rosterQuery,
+      response: { 200: rosterSchema, ...errorResponses(401, 403, 404, 422) },
+    },
+  }, async (request) => ({ items: await service.list(requestMeta(request), request.params.id, request.query.includeEnded) }));
+
+  app.put('/v1/projects/:id/workers', {
+    config: { roles: MANAGERS },
+    bodyLimit: LARGE_JSON_BODY_LIMIT, // JSON; CSV is streamed and capped at 512 MiB while read
+    // Rows are validated by the service (one zod schema for JSON and CSV), so every bad row is listed.
+    validatorCompiler: bodyValidatedByRoute,
+    schema: {
+      operationId: 'replaceRoster', tags: ['roster'], summary: 'Replace the active roster (admin or the project\'s OPD)',
+      description: [
+        'All or nothing: any bad row gives a 422 listing every bad row (`path` like `workers.3.nik` for JSON, `line`',
+        'for CSV where line 1 is the header) and nothing changes. Workers are matched by NIK: new ones are added,',
+        'missing ones end today (their history kept), changed ones are updated.',
+      ].join(' '),
+      consumes: REPLACE_TYPES,
+      params: idParams,
+      body: replaceRosterBody,
+      response: { 200: replaceResultSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+    },
+  }, async (request, reply) => {
+    const format = bodyFormat(request);
+    const body: unknown = request.body;
+    const meta = requestMeta(request);
+    if (format === 'json') return service.replace(meta, request.params.id, { format, body });
+    if (format === 'csv' && isBodyStream(body)) return closeUnreadBody(reply, body, () => service.replace(meta, request.params.id, { format, body }));
+    throw unsupportedMediaType(REPLACE_TYPES);
+  });
+
+  app.post('/v1/projects/:id/workers', {
+    config: { roles: MANAGERS },
+    schema: {
+      operationId: 'addWorker', tags: ['roster'], summary: 'Add one worker to the active roster',
+      params: idParams,
+      body: workerInput,
+      response: { 201: workerSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    },
+  }, async (request, reply) => reply.code(201).send(await service.add(requestMeta(request), request.params.id, request.body)));
+
+  app.delete('/v1/projects/:id/workers/:assignmentId', {
+    config: { roles: MANAGERS },
+    schema: {
+      operationId: 'endWorker', tags: ['roster'], summary: 'End one worker\'s assignment (today is their last day)',
+      description: 'The end date becomes today (unless it was earlier) and the assignment leaves the active roster; it stays in the history.',
+      params: assignmentParams,
+      response: { 200: workerSchema, ...errorResponses(401, 403, 404, 422) },
+    },
+  }, async (request) => service.end(requestMeta(request), request.params.id, request.params.assignmentId));
+};

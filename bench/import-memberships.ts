@@ -1,0 +1,130 @@
+// Imports N membership records through the real HTTP surface into PostgreSQL and reports the time
+// and the server's peak RSS. The server runs as its own process (`node src/server.ts`) on a scratch
+// database, so the numbers are the service's own, not the load generator's.
+//
+//   node bench/import-memberships.ts [--records 100000] [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+//
+// Steps: NDJSON import of N new NIKs (inserts), then CSV of the same NIKs with a newer asOf and
+// another status (updates with history), then the same CSV again (all unchanged).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { mintToken } from '../src/auth-tokens.ts';
+import { devAuthJwk } from '../src/keys.ts';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000' },
+    'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
+  },
+});
+const N = Number(values.records);
+const adminUrl = values['admin-url'] as string;
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const pad = (value: number, width: number) => String(value).padStart(width, '0');
+/** The n-th distinct valid NIK (Kota Palembang, districts 01-99, born May 1990, serial 0001-9999). */
+const nik = (n: number) => `1671${pad(1 + (Math.floor(n / (9999 * 28)) % 99), 2)}${pad(1 + (Math.floor(n / 9999) % 28), 2)}0590${pad((n % 9999) + 1, 4)}`;
+
+async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+  const out = createWriteStream(file);
+  for (const line of lines) if (!out.write(line)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+function* ndjsonLines(): Generator<string> {
+  for (let i = 0; i < N; i++) {
+    yield `${JSON.stringify({ nik: nik(i), kpj: `2${pad(i, 10)}`, name: `Pekerja ${i}`, status: 'ACTIVE', programs: ['JKK', 'JKM'], coverageStart: '2025-01-01', coverageEnd: '2025-12-31', segment: 'JAKON', projectNumber: '900100', asOf: '2025-06-01T00:00:00Z' })}\n`;
+  }
+}
+
+function* csvLines(): Generator<string> {
+  yield 'nik,kpj,name,status,programs,coverageStart,coverageEnd,segment,projectNumber,employerNpp,asOf\n';
+  for (let i = 0; i < N; i++) yield `${nik(i)},2${pad(i, 10)},Pekerja ${i},INACTIVE,JKK|JKM,2025-01-01,2025-12-31,JAKON,900100,,2025-06-02T00:00:00Z\n`;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(tmpdir(), 'gerbang-bench-'));
+  const database = `gerbang_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+
+  const ndjsonFile = path.join(work, 'memberships.ndjson');
+  const csvFile = path.join(work, 'memberships.csv');
+  await writeLines(ndjsonFile, ndjsonLines());
+  await writeLines(csvFile, csvLines());
+
+  const port = await freePort();
+  const env = { ...process.env, NODE_ENV: 'development', DATABASE_URL: url.toString(), PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(await freePort()), DATA_DIR: work, LOG_LEVEL: 'warn' };
+  const server = spawn(process.execPath, ['src/server.ts'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      if (i > 300) throw new Error('server did not become ready');
+      const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pid = server.pid as number;
+    const token = await mintToken(await devAuthJwk(work), { sub: 'bench', roles: ['admin'] }, { issuer: 'gerbang-dev', audience: 'gerbang', rolesClaim: 'roles', opdClaim: 'opd' });
+    console.log(`records: ${N}; server pid ${pid}; idle RSS ${(await procStatus(pid, 'VmRSS')).toFixed(1)} MiB`);
+
+    const runs: Array<[string, string, string]> = [
+      ['ndjson (inserts)', ndjsonFile, 'application/x-ndjson'],
+      ['csv (updates)', csvFile, 'text/csv'],
+      ['csv (unchanged)', csvFile, 'text/csv'],
+    ];
+    for (const [label, file, type] of runs) {
+      // Writing 5 to clear_refs resets the peak (VmHWM) of our own child, so each run has its own peak.
+      await writeFile(`/proc/${pid}/clear_refs`, '5');
+      const size = (await stat(file)).size;
+      const started = performance.now();
+      const res = await fetch(`${base}/v1/memberships/import`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': type, 'content-length': String(size) },
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+      const body = await res.text();
+      const seconds = (performance.now() - started) / 1000;
+      const peak = await procStatus(pid, 'VmHWM');
+      console.log(`${label}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${seconds.toFixed(2)} s (${Math.round(N / seconds)} records/s), server peak RSS ${peak.toFixed(1)} MiB, HTTP ${res.status} ${body}`);
+    }
+  } finally {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+    await admin.query(`drop database if exists ${database} with (force)`);
+    await admin.end();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,165 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { rows, type Executor } from '../db/client.ts';
+import { membershipJson } from '../memberships/repository.ts';
+import type { Worker, WorkerRow } from './schemas.ts';
+
+export interface ProjectRef {
+  id: string;
+  opdCode: string;
+}
+
+/** The project's OPD (for scoping); `lock` serialises roster changes of one project. */
+export async function findProject(executor: Executor, id: string, lock = false): Promise<ProjectRef | null> {
+  const [row] = await rows<ProjectRef>(executor, sql`
+    select id, opd_code as "opdCode" from projects where id = ${id} ${lock ? sql`for update` : sql``}`);
+  return row ?? null;
+}
+
+const workerColumns = sql`
+  a.id as "assignmentId", a.nik, a.name, a.kpj, a.role, a.start_date::text as "startDate", a.end_date::text as "endDate",
+  to_char(a.removed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "removedAt",
+  case when m.nik is null then null else ${membershipJson('m')} end as membership`;
+
+/** Active workers first, then by start date and NIK, so the order is stable. */
+export function listWorkers(executor: Executor, projectId: string, includeEnded: boolean): Promise<Worker[]> {
+  return rows<Worker>(executor, sql`
+    select ${workerColumns}
+    from assignments a left join memberships m on m.nik = a.nik
+    where a.project_id = ${projectId} ${includeEnded ? sql`` : sql`and a.removed_at is null`}
+    order by a.removed_at is not null, a.start_date, a.nik, a.created_at`);
+}
+
+export async function findWorker(executor: Executor, assignmentId: string): Promise<Worker | null> {
+  const [row] = await rows<Worker>(executor, sql`
+    select ${workerColumns} from assignments a left join memberships m on m.nik = a.nik where a.id = ${assignmentId}`);
+  return row ?? null;
+}
+
+/** What a history row keeps of an assignment (personal data stays out of the audit log, not out of history). */
+const snapshot = (a: string): SQL => {
+  const c = (name: string) => sql.raw(`${a}.${name}`);
+  return sql`jsonb_build_object('projectId', ${c('project_id')}, 'nik', ${c('nik')}, 'name', ${c('name')}, 'kpj', ${c('kpj')},
+    'role', ${c('role')}, 'startDate', ${c('start_date')}::text, 'endDate', ${c('end_date')}::text,
+    'removedAt', to_char(${c('removed_at')} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+};
+
+export interface ReplaceOutcome {
+  added: string[];
+  updated: string[];
+  removed: string[];
+  total: number;
+}
+
+/**
+ * Replaces the active roster in one statement: matched by NIK against the active assignments,
+ * new NIKs are inserted, missing ones end (end date today unless it was earlier, removed now),
+ * changed ones are updated; each change gets its history row. Returns the NIKs per change.
+ * All data-modifying CTEs see the roster as it was before the statement, so they cannot overlap.
+ */
+export async function replaceRoster(executor: Executor, input: { projectId: string; workers: readonly WorkerRow[]; today: string; now: Date; by: string }): Promise<ReplaceOutcome> {
+  const { projectId, today, by } = input;
+  const now = input.now.toISOString();
+  // The new roster goes into an indexed, analysed temporary table first: joined straight from
+  // json_to_recordset (estimated at 100 rows) the planner chose nested loops: 8.8 s instead of
+  // 0.1 s to compare an unchanged roster of 10,000.
+  await executor.execute(sql`
+    create temp table roster_incoming (nik text primary key, name text not null, kpj text, role text not null, start_date date not null, end_date date)
+    on commit drop`);
+  await executor.execute(sql`
+    insert into roster_incoming
+    select nik, name, kpj, role, "startDate", "endDate" from json_to_recordset(${JSON.stringify(input.workers)}::json)
+      as t(nik text, name text, kpj text, role text, "startDate" date, "endDate" date)`);
+  await executor.execute(sql`analyze roster_incoming`);
+  const [row] = await rows<ReplaceOutcome>(executor, sql`
+    with active as (
+      select id, nik from assignments where project_id = ${projectId} and removed_at is null
+    ),
+    ended as (
+      update assignments a
+      set end_date = case when a.end_date is null or a.end_date > ${today}::date then ${today}::date else a.end_date end,
+          removed_at = ${now}::timestamptz, updated_at = ${now}::timestamptz
+      where a.project_id = ${projectId} and a.removed_at is null
+        and not exists (select 1 from roster_incoming i where i.nik = a.nik)
+      returning a.*
+    ),
+    changed as (
+      update assignments a
+      set name = i.name, kpj = i.kpj, role = i.role, start_date = i.start_date, end_date = i.end_date, updated_at = ${now}::timestamptz
+      from roster_incoming i
+      where a.project_id = ${projectId} and a.removed_at is null and a.nik = i.nik
+        and (a.name, a.kpj, a.role, a.start_date, a.end_date) is distinct from (i.name, i.kpj, i.role, i.start_date, i.end_date)
+      returning a.*
+    ),
+    added as (
+      insert into assignments (project_id, nik, name, kpj, role, start_date, end_date, created_at, updated_at)
+      select ${projectId}, i.nik, i.name, i.kpj, i.role, i.start_date, i.end_date, ${now}::timestamptz, ${now}::timestamptz
+      from roster_incoming i
+      where not exists (select 1 from active x where x.nik = i.nik)
+      returning *
+    ),
+    history as (
+      insert into assignment_history (assignment_id, change, snapshot, changed_at, changed_by)
+      select id, 'ADDED', ${snapshot('added')}, ${now}::timestamptz, ${by} from added
+      union all
+      select id, 'UPDATED', ${snapshot('changed')}, ${now}::timestamptz, ${by} from changed
+      union all
+      select id, 'ENDED', ${snapshot('ended')}, ${now}::timestamptz, ${by} from ended
+    )
+    select
+      (select coalesce(json_agg(nik), '[]'::json) from added) as added,
+      (select coalesce(json_agg(nik), '[]'::json) from changed) as updated,
+      (select coalesce(json_agg(nik), '[]'::json) from ended) as removed,
+      (select count(*)::int from roster_incoming) as total`);
+  if (!row) throw new Error('roster replacement returned no row');
+  return row;
+}
+
+export async function countActive(executor: Executor, projectId: string): Promise<number> {
+  const [row] = await rows<{ n: number }>(executor, sql`
+    select count(*)::int as n from assignments where project_id = ${projectId} and removed_at is null`);
+  return row?.n ?? 0;
+}
+
+export async function isActive(executor: Executor, projectId: string, nik: string): Promise<boolean> {
+  const found = await rows(executor, sql`
+    select 1 from assignments where project_id = ${projectId} and nik = ${nik} and removed_at is null`);
+  return found.length > 0;
+}
+
+export async function insertWorker(executor: Executor, input: { projectId: string; worker: WorkerRow; now: Date; by: string }): Promise<string> {
+  const { projectId, worker: w, by } = input;
+  const now = input.now.toISOString();
+  const [row] = await rows<{ id: string }>(executor, sql`
+    with added as (
+      insert into assignments (project_id, nik, name, kpj, role, start_date, end_date, created_at, updated_at)
+      values (${projectId}, ${w.nik}, ${w.name}, ${w.kpj}, ${w.role}, ${w.startDate}::date, ${w.endDate}::date, ${now}::timestamptz, ${now}::timestamptz)
+      returning *
+    ),
+    history as (
+      insert into assignment_history (assignment_id, change, snapshot, changed_at, changed_by)
+      select id, 'ADDED', ${snapshot('added')}, ${now}::timestamptz, ${by} from added
+    )
+    select id from added`);
+  if (!row) throw new Error('insert returned no row');
+  return row.id;
+}
+
+/** Ends one active assignment: the end date becomes today unless it was earlier. Null if none. */
+export async function endWorker(executor: Executor, input: { projectId: string; assignmentId: string; today: string; now: Date; by: string }): Promise<{ nik: string; endDate: string } | null> {
+  const { projectId, assignmentId, today, by } = input;
+  const now = input.now.toISOString();
+  const [row] = await rows<{ nik: string; endDate: string }>(executor, sql`
+    with ended as (
+      update assignments a
+      set end_date = case when a.end_date is null or a.end_date > ${today}::date then ${today}::date else a.end_date end,
+          removed_at = ${now}::timestamptz, updated_at = ${now}::timestamptz
+      where a.id = ${assignmentId} and a.project_id = ${projectId} and a.removed_at is null
+      returning a.*
+    ),
+    history as (
+      insert into assignment_history (assignment_id, change, snapshot, changed_at, changed_by)
+      select id, 'ENDED', ${snapshot('ended')}, ${now}::timestamptz, ${by} from ended
+    )
+    select nik, end_date::text as "endDate" from ended`);
+  return row ?? null;
+}
