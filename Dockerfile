@@ -26,4 +26,6 @@ EXPOSE 3000 9464
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node is PID 1 and handles SIGTERM itself (close-with-grace): in-flight requests finish, exit 0.
-CMD ["node", "src/server.ts"]
+# V8 in Node 24 sizes the young generation from the machine's memory (up to 64 MiB per semi-space);
+# 16 MiB keeps the idle process near 190 MB RSS instead of 275 MB at no measurable cost in throughput.
+CMD ["node", "--max-semi-space-size=16", "src/server.ts"]
