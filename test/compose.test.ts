@@ -95,7 +95,7 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/NODE_ENV=production/);
-    expect(dockerfile).toMatch(/^CMD \["node", "src\/server\.ts"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", ("--[a-z-]+=\d+", )*"src\/server\.ts"\]$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*\/healthz/m);
   });
 
