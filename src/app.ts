@@ -6,8 +6,10 @@ import pino from 'pino';
 import { pseudonymizer } from './audit/pseudonym.ts';
 import { localDate, type AppContext, type AppDeps } from './context.ts';
 import { authPlugin } from './http/auth.ts';
-import { installErrorHandling } from './http/errors.ts';
+import { handleFrameworkError, installErrorHandling } from './http/errors.ts';
+import { AppError } from './http/problem.ts';
 import { loggerOptions } from './http/logging.ts';
+import { hasLoneSurrogateEscape } from './http/streaming.ts';
 import { registerSwagger } from './http/swagger.ts';
 import { snapshotProvider } from './memberships/provider.ts';
 import { httpRequestDuration } from './ops/metrics.ts';
@@ -55,12 +57,23 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // A JSON body with __proto__ / constructor.prototype is refused rather than silently used.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Router errors (bad URL encoding, over-long path parameters) leave as problem+json too.
+    frameworkErrors: handleFrameworkError,
+    // Fastify's own 503 while closing is plain JSON; the onRequest hook answers problem+json instead.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Shutting down (SIGTERM): requests still arriving on kept-alive connections get a 503 problem
+  // (Fastify adds `Connection: close`); those already in flight finish.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) throw new AppError('SERVICE_UNAVAILABLE', { headers: { 'retry-after': '2' } });
   });
   app.addHook('onResponse', async (request, reply) => {
     httpRequestDuration.observe(
@@ -72,6 +85,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
   // No route takes plain text: without this, Fastify's default parser hands it on and it ends as 422, not 415.
   app.removeContentTypeParser('text/plain');
+  // JSON as Fastify parses it (proto poisoning refused), minus lone surrogate escapes ("\ud800"):
+  // valid JSON grammar but not text (RFC 7493), refused by canonical JSON (the audit chain) and by
+  // PostgreSQL's json type, so they would surface as a 500 deep inside a transaction.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (hasLoneSurrogateEscape(text)) {
+      done(new AppError('MALFORMED_BODY', { detail: { id: 'JSON memuat escape surrogate tunggal (\\uD800-\\uDFFF)', en: 'The JSON holds a lone surrogate escape (\\uD800-\\uDFFF)' } }), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
 
   installErrorHandling(app);
   await registerSwagger(app);

@@ -36,6 +36,26 @@ export interface PgOptions {
   statementTimeoutMs?: number;
 }
 
+/**
+ * A client-side query timeout (a frozen or unreachable server) leaves the connection waiting for
+ * the server's answer: the transaction's ROLLBACK queues behind it (a second full timeout, measured
+ * in the freeze drill) and the pool hands the connection out again. Closing the socket fails both
+ * at once, and the pool drops the closed client.
+ */
+function closeOnQueryTimeout(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const socket = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      result.catch((err: unknown) => {
+        if (err instanceof Error && err.message === 'Query read timeout') socket?.destroy();
+      });
+    }
+    return result;
+  };
+}
+
 export async function openPostgres(options: PgOptions): Promise<Database & { pool: pg.Pool }> {
   const statementTimeout = options.statementTimeoutMs ?? 15_000;
   const pool = new pg.Pool({
@@ -54,6 +74,7 @@ export async function openPostgres(options: PgOptions): Promise<Database & { poo
   pool.on('error', (err) => options.logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database client failed'));
   pool.on('connect', (client) => {
     client.on('error', (err) => options.logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'database client failed'));
+    closeOnQueryTimeout(client);
   });
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   // Warm the pool so the first requests do not pay for connecting.

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { pgError } from '../db/errors.ts';
 import { AppError, languageOf, problemBody, validationFailed, type FieldError, type ProblemCode } from './problem.ts';
 
 // Errors that mean "the database is away", not "the request is wrong": answered 503 + Retry-After.
@@ -14,6 +15,29 @@ function isDatabaseUnavailable(err: unknown): boolean {
     if (typeof message === 'string' && DB_UNAVAILABLE_MESSAGES.test(message)) return true;
   }
   return false;
+}
+
+// PostgreSQL cannot store U+0000 in text (22021) or jsonb (22P05). Node encodes every other string
+// as valid UTF-8, so these mean the request carried a NUL that validation let through: the
+// client's mistake (422), not a server fault. Routes should still refuse it with a precise path.
+const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
+
+/** Where the request carries a NUL character (`query.q`, `body.name`...), for the 422 it gets. */
+function nulPaths(request: FastifyRequest): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (found.length >= 20 || depth > 8) return;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) found.push(path);
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}.${i}`, depth + 1));
+    else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`, depth + 1);
+    }
+  };
+  walk(request.params, 'params', 0);
+  walk(request.query, 'query', 0);
+  walk(request.body, 'body', 0);
+  return found.length > 0 ? found.map((p) => p.replace(/^body\./, '')) : ['body'];
 }
 
 const FASTIFY_CODES: Record<string, ProblemCode> = {
@@ -43,6 +67,17 @@ function zodErrors(err: FastifyError & { validation: Array<{ instancePath: strin
   });
 }
 
+/**
+ * Errors the router raises before any hook runs (bad percent-encoding, a path parameter over the
+ * router's length limit): without this Fastify answers them as plain JSON without x-request-id.
+ */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  const code: ProblemCode = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URI_TOO_LONG' : error.code === 'FST_ERR_BAD_URL' ? 'MALFORMED_URL' : 'INTERNAL_ERROR';
+  if (code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'framework error');
+  void sendProblem(request, reply, new AppError(code));
+}
+
 /** One error handler for the whole API: everything leaves as problem+json with a code. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -56,6 +91,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error instanceof SyntaxError && error.statusCode === 400) return sendProblem(request, reply, new AppError('MALFORMED_BODY'));
     if (error.statusCode === 429) {
       return sendProblem(request, reply, new AppError('RATE_LIMITED', { headers: { 'retry-after': String(reply.getHeader('retry-after') ?? 60) } }));
+    }
+    const pg = pgError(error);
+    if (pg && UNSTORABLE_TEXT_CODES.has(pg.code)) {
+      return sendProblem(request, reply, validationFailed(nulPaths(request).map((path) => ({ path, message: 'must not contain the NUL character (U+0000)' }))));
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: { message: error.message, code: error.code } }, 'database unavailable');

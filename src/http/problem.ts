@@ -6,6 +6,7 @@ type Text = { id: string; en: string };
 /** Every problem code the API answers with, its status and its title in both languages. */
 export const PROBLEMS = {
   MALFORMED_BODY: { status: 400, title: { id: 'Isi permintaan tidak dapat dibaca', en: 'Malformed request body' } },
+  MALFORMED_URL: { status: 400, title: { id: 'Alamat (URL) permintaan tidak sah', en: 'Malformed request URL' } },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: { id: 'Header Idempotency-Key wajib diisi', en: 'Idempotency-Key header required' } },
   UNAUTHORIZED: { status: 401, title: { id: 'Token akses tidak ada atau tidak sah', en: 'Missing or invalid access token' } },
   FORBIDDEN: { status: 403, title: { id: 'Peran Anda tidak diizinkan', en: 'Your role is not allowed to do this' } },
@@ -19,6 +20,7 @@ export const PROBLEMS = {
   NOT_VOIDABLE: { status: 409, title: { id: 'Hanya keputusan APPROVED yang dapat dibatalkan', en: 'Only APPROVED decisions can be voided' } },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, title: { id: 'Permintaan dengan kunci ini sedang diproses', en: 'A request with this key is in progress' } },
   PAYLOAD_TOO_LARGE: { status: 413, title: { id: 'Isi permintaan terlalu besar', en: 'Request body too large' } },
+  URI_TOO_LONG: { status: 414, title: { id: 'Parameter alamat terlalu panjang', en: 'A path parameter is too long' } },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: { id: 'Jenis konten tidak didukung', en: 'Unsupported content type' } },
   NOT_ACCEPTABLE: { status: 406, title: { id: 'Format jawaban tidak tersedia', en: 'Response format not available' } },
   VALIDATION_FAILED: { status: 422, title: { id: 'Permintaan tidak valid', en: 'Validation failed' } },

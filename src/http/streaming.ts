@@ -3,7 +3,7 @@
 // the raw stream; nothing has read them when the handler starts.
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { parse, type CsvError } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import type { FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { AppError, validationFailed, type FieldError } from './problem.ts';
@@ -80,6 +80,14 @@ export async function closeUnreadBody<T>(reply: FastifyReply, body: unknown, wor
   }
 }
 
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})(?<!\\)(?:\\\\)*\\ud[c-f][0-9a-f]{2}/i;
+
+/**
+ * Whether JSON text escapes half a surrogate pair ("\ud800"): valid JSON grammar but not text
+ * (RFC 7493); canonical JSON (the audit chain) and PostgreSQL's json refuse it. Cheap test first.
+ */
+export const hasLoneSurrogateEscape = (text: string): boolean => /\\u[dD][89a-fA-F]/.test(text) && LONE_SURROGATE_ESCAPE.test(text);
+
 export interface NdjsonRecord {
   line: number;
   value: unknown;
@@ -94,6 +102,7 @@ export async function* ndjsonRecords(stream: Readable, maxBytes: number): AsyncG
     line++;
     const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (trimmed.trim() === '') return null;
+    if (hasLoneSurrogateEscape(trimmed)) throw malformed(line, 'a lone surrogate escape (\\uD800-\\uDFFF)', 'escape surrogate tunggal (\\uD800-\\uDFFF)');
     try {
       return { line, value: JSON.parse(trimmed) as unknown };
     } catch {
@@ -173,7 +182,8 @@ export async function* csvRecords(stream: Readable, columns: CsvColumns, maxByte
     }
   } catch (err) {
     if (err instanceof AppError) throw err;
-    if (err instanceof Error && typeof (err as CsvError).code === 'string' && (err as CsvError).code.startsWith('CSV_')) throw csvParseError(err as CsvError);
+    // Not every csv-parse code starts with CSV_ (INVALID_OPENING_QUOTE does not): match the class.
+    if (err instanceof CsvError) throw csvParseError(err);
     throw err;
   } finally {
     source.destroy();
