@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -43,5 +43,5 @@ export interface AuditEvent {
 export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
   const text = canonicalize(event);
   if (text === undefined) throw new Error('audit event cannot be canonicalised');
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }

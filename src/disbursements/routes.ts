@@ -1,5 +1,87 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import { errorResponses } from '../http/problem.ts';
+import { requestMeta } from '../http/request-meta.ts';
+import { idParams } from '../http/schemas.ts';
+import { complianceRoutes } from './compliance-routes.ts';
+import { createDecider } from './decide.ts';
+import { createGate } from './gate.ts';
+import { idempotencyKeyOf } from './idempotency.ts';
+import {
+  decisionDetailSchema, decisionPageSchema, decisionRequestBody, decisionSchema, listQuery, replaySchema, voidBody,
+} from './schemas.ts';
+import { createDisbursementService } from './service.ts';
 
-// Routes of this feature are being built; see the open issues.
-export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (_app, _opts) => {};
+const READERS = ['finance', 'opd', 'inspector', 'admin'] as const;
+
+export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  // One gate per app: the roster cache is shared by decisions and the compliance dry run.
+  const gate = createGate(ctx);
+  const decider = createDecider(ctx, gate);
+  const service = createDisbursementService(ctx);
+
+  app.post('/v1/disbursements', {
+    config: { roles: ['finance', 'admin'] },
+    // The key is checked before the body, so a request without one is a 400 whatever its body.
+    preValidation: async (request) => {
+      idempotencyKeyOf(request.headers['idempotency-key']);
+    },
+    schema: {
+      operationId: 'decideDisbursement', tags: ['disbursements'],
+      summary: 'Ask the gate whether a project stage may be paid (finance, admin)',
+      description: 'Answers 201 with an APPROVED or BLOCKED decision. A replay of the same Idempotency-Key and body answers 200 with the stored decision and `Idempotent-Replayed: true`; the same key with another body 422 IDEMPOTENCY_KEY_REUSED; a key still being decided 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped per token sub.',
+      headers: z.looseObject({ 'idempotency-key': z.string().optional().describe('Required: 1..255 printable ASCII characters') }),
+      body: decisionRequestBody,
+      response: { 200: decisionSchema, 201: decisionSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+    },
+  }, async (request, reply) => {
+    const key = idempotencyKeyOf(request.headers['idempotency-key']);
+    const outcome = await decider.decide(requestMeta(request), request.body, key, request.log);
+    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(outcome.status).send(outcome.body);
+  });
+
+  app.get('/v1/disbursements', {
+    config: { roles: READERS },
+    schema: {
+      operationId: 'listDisbursements', tags: ['disbursements'],
+      summary: 'List decisions, newest first (finance: its own; opd: its OPD\'s projects)',
+      querystring: listQuery,
+      response: { 200: decisionPageSchema, ...errorResponses(401, 403, 422) },
+    },
+  }, async (request) => service.list(requestMeta(request), request.query));
+
+  app.get('/v1/disbursements/:id', {
+    config: { roles: READERS },
+    schema: {
+      operationId: 'getDisbursement', tags: ['disbursements'],
+      summary: 'A decision with the evidence it rests on',
+      params: idParams,
+      response: { 200: decisionDetailSchema, ...errorResponses(401, 403, 404, 422) },
+    },
+  }, async (request) => service.get(requestMeta(request), request.params.id));
+
+  app.post('/v1/disbursements/:id/void', {
+    config: { roles: ['finance', 'admin'] },
+    schema: {
+      operationId: 'voidDisbursement', tags: ['disbursements'],
+      summary: 'Void an APPROVED decision whose payment did not go ahead, so the stage may be requested again',
+      params: idParams,
+      body: voidBody,
+      response: { 200: decisionSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    },
+  }, async (request) => service.void(requestMeta(request), request.params.id, request.body.reason));
+
+  app.get('/v1/disbursements/:id/replay', {
+    config: { roles: READERS },
+    schema: {
+      operationId: 'replayDisbursement', tags: ['disbursements'],
+      summary: 'Re-evaluate the stored evidence with the stored policy version',
+      params: idParams,
+      response: { 200: replaySchema, ...errorResponses(401, 403, 404, 422) },
+    },
+  }, async (request) => service.replay(requestMeta(request), request.params.id));
+
+  await app.register(complianceRoutes, { ctx, gate });
+};

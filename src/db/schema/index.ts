@@ -12,3 +12,5 @@ export * from './approved-stages.ts';
 export * from './idempotency-keys.ts';
 export * from './audit-events.ts';
 export * from './audit-head.ts';
+export * from './decision-evidence.ts';
+export * from './project-roster-versions.ts';

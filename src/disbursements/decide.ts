@@ -1,0 +1,204 @@
+// POST /v1/disbursements: one decision, one transaction. Refresh what is stale first (outside any
+// lock and transaction). Then: take the key's lock and the project's row lock and read, after the
+// lock, the project, its approvals and roster version (one round trip); evaluate the pure policy
+// on the cached roster; store decision, evidence, approval and idempotency key in one statement
+// (which also locks the audit head); append the audit event last; commit without waiting for the
+// disk, and answer once the commit is durable (a flush shared with concurrent decisions).
+import { randomUUID } from 'node:crypto';
+import { appendAudit } from '../audit/append.ts';
+import type { AppContext } from '../context.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { validationFailed } from '../http/problem.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
+import { projectNotFound } from '../projects/access.ts';
+import { evidenceSha256, type EvidenceDocument } from './evidence.ts';
+import { seesWorkersOf, type Gate } from './gate.ts';
+import { advisoryLockKey, createInFlight, inProgress, keyReused, requestSha256 } from './idempotency.ts';
+import { recordOf, renderDecision, storedReasons, type DecisionBody, type DecisionRecord } from './render.ts';
+import {
+  beginDecision, findDecision, findRefreshNeeds, flushWal, insertDecision,
+  type ProjectRef, type StoredKey,
+} from './repository.ts';
+import type { DecisionRequest } from './schemas.ts';
+
+export interface DecideOutcome {
+  status: 200 | 201;
+  replayed: boolean;
+  body: DecisionBody;
+}
+
+const KNOWN_EVIDENCE_LIMIT = 10_000;
+const PSEUDONYM_LIMIT = 100_000;
+
+/** Where provider trouble is reported (the request's logger); never with personal data. */
+export interface Log {
+  warn(obj: object, message: string): void;
+}
+
+const pastValueDate = (today: string) => validationFailed([{ path: 'valueDate', message: `must not be before today (${today})` }]);
+
+export function createDecider(ctx: AppContext, gate: Gate) {
+  const { db } = ctx.database;
+  const inFlight = createInFlight();
+  // Worker evidence known to be committed: it is append-only, so it need not be sent again.
+  const knownEvidence = new Set<string>();
+  const pseudonyms = new Map<string, string>();
+
+  const pseudonym = (nik: string): string => {
+    let value = pseudonyms.get(nik);
+    if (value === undefined) {
+      if (pseudonyms.size >= PSEUDONYM_LIMIT) pseudonyms.clear();
+      value = ctx.pseudonymize(nik);
+      pseudonyms.set(nik, value);
+    }
+    return value;
+  };
+
+  async function answerStored(meta: RequestMeta, stored: StoredKey, requestHash: string): Promise<DecideOutcome> {
+    if (stored.requestSha256 !== requestHash) throw keyReused();
+    // The stored decision may have been committed a moment ago without waiting for the disk.
+    await flushWal(db);
+    const row = await findDecision(db, stored.disbursementId);
+    if (!row) throw new Error('idempotency key names a missing decision');
+    const view = { full: seesWorkersOf(meta.auth, row.opdCode), lang: meta.lang };
+    return { status: 200, replayed: true, body: renderDecision(recordOf(row), view) };
+  }
+
+  /** Live upstream only: refresh stale memberships and registration within BPJS_DEADLINE_MS. */
+  async function refreshStale(meta: RequestMeta, log: Log, ref: ProjectRef, key: string, valueDate: string, requestHash: string): Promise<DecideOutcome | null> {
+    const now = ctx.clock();
+    const needs = await findRefreshNeeds(db, { ref, sub: meta.auth.sub, key, valueDate, cutoff: new Date(now.getTime() - gate.maxAgeMs) });
+    if (needs.idem) return answerStored(meta, needs.idem, requestHash);
+    const today = ctx.today();
+    if (valueDate < today) throw pastValueDate(today);
+    if (!needs.projectId) throw projectNotFound();
+    const deadlineMs = ctx.config.BPJS_DEADLINE_MS;
+    const deadline = new Date(Date.now() + deadlineMs);
+    const refreshMeta = { actor: meta.actor, requestId: meta.requestId };
+    const calls: Array<Promise<unknown>> = [];
+    const { staleNiks, registrationNumber } = needs;
+    // Wrapped so that a provider throwing synchronously counts as a failed call, like a rejection.
+    if (staleNiks && staleNiks.length > 0) calls.push(Promise.resolve().then(() => ctx.provider.refreshMemberships(staleNiks, deadline, refreshMeta)));
+    if (registrationNumber && needs.registrationStale) calls.push(Promise.resolve().then(() => ctx.provider.refreshRegistrations([registrationNumber], deadline, refreshMeta)));
+    if (calls.length === 0) return null;
+    let timer: NodeJS.Timeout | undefined;
+    // Whatever the provider did not manage in time stays stale, and so is judged unverified; calls
+    // still running past the deadline may store what they fetch, for the next request.
+    const settled = await Promise.race([
+      Promise.allSettled(calls),
+      new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), deadlineMs + 250); }),
+    ]).finally(() => clearTimeout(timer));
+    if (settled === null) log.warn({ provider: ctx.provider.name }, 'membership provider missed the decision deadline');
+    for (const s of settled ?? []) {
+      if (s.status === 'rejected') {
+        const reason: unknown = s.reason;
+        log.warn({ provider: ctx.provider.name, err: { message: reason instanceof Error ? reason.message : String(reason) } }, 'membership provider failed');
+      }
+    }
+    return null;
+  }
+
+  async function decideInTransaction(meta: RequestMeta, body: DecisionRequest, ref: ProjectRef, key: string, requestHash: string, valueDate: string) {
+    const { sub } = meta.auth;
+    return db.transaction(async (tx) => {
+      const start = await beginDecision(tx, { lockKey: advisoryLockKey(sub, key), sub, key, ref });
+      if (!start.locked) throw inProgress();
+      if (start.idem) return { kind: 'stored' as const, idem: start.idem };
+      const today = ctx.today();
+      if (valueDate < today) throw pastValueDate(today);
+      const { project, approvals = [], version = '0' } = start;
+      if (!project) throw projectNotFound();
+
+      const decidedAt = ctx.clock();
+      const roster = await gate.rosterOf(tx, project.id, version);
+      const request = { stage: body.stage, valueDate, final: body.final ?? false };
+      const e = gate.evaluateRequest(project, approvals, request, roster, decidedAt.getTime());
+      const { result } = e;
+      const evidence: EvidenceDocument = { project: e.project, registration: e.registration, request, approvals, workersSha256: e.checked.sha256 };
+      const record: DecisionRecord = {
+        id: randomUUID(),
+        projectId: project.id,
+        projectCode: project.code,
+        stage: body.stage,
+        amount: body.amount,
+        requestRef: body.requestRef,
+        final: result.final,
+        decision: result.decision,
+        reasons: storedReasons(result),
+        summary: result.summary,
+        policyId: result.policy.id,
+        policyVersion: result.policy.version,
+        periodFrom: result.period.from,
+        periodTo: result.period.to,
+        valueDate,
+        decidedAt: decidedAt.toISOString(),
+        auditSeq: null,
+        voided: null,
+      };
+      const hash = evidenceSha256(evidence);
+      const head = await insertDecision(
+        tx,
+        { ...record, evidence, evidenceSha256: hash, requestedBy: sub, decidedAt },
+        { key, requestSha256: requestHash },
+        knownEvidence.has(e.checked.sha256) ? null : e.checked,
+      );
+      const event = await appendAudit(tx, {
+        actor: meta.actor,
+        action: 'disbursement.decided',
+        entityType: 'disbursement',
+        entityId: record.id,
+        data: {
+          projectId: record.projectId,
+          stage: record.stage,
+          amount: record.amount,
+          requestRef: record.requestRef,
+          valueDate,
+          final: record.final,
+          decision: record.decision,
+          // Workers appear only as keyed pseudonyms: the chain stays verifiable after erasure.
+          reasons: result.reasons.map((r) => ({ code: r.code, ...(r.workers ? { workers: r.workers.map((w) => pseudonym(w.nik)) } : {}) })),
+          policy: result.policy,
+          evidenceSha256: hash,
+        },
+        requestId: meta.requestId,
+      }, ctx.clock, head);
+      return { kind: 'decided' as const, record: { ...record, auditSeq: event.seq }, opdCode: project.opdCode, workersSha256: e.checked.sha256 };
+    });
+  }
+
+  async function decide(meta: RequestMeta, body: DecisionRequest, key: string, log: Log): Promise<DecideOutcome> {
+    const release = inFlight.claim(meta.auth.sub, key);
+    try {
+      const requestHash = requestSha256(body);
+      const ref: ProjectRef = body.projectId !== undefined ? { id: body.projectId } : { code: body.projectCode ?? '' };
+      const valueDate = body.valueDate ?? ctx.today();
+      if (ctx.provider.name !== 'snapshot') {
+        const early = await refreshStale(meta, log, ref, key, valueDate, requestHash);
+        if (early) return early;
+      }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const outcome = await decideInTransaction(meta, body, ref, key, requestHash, valueDate);
+          if (outcome.kind === 'stored') return answerStored(meta, outcome.idem, requestHash);
+          // Committed without waiting for the disk; answer only once it is durable. Should the
+          // server crash before, the caller has no answer and retries with the same key.
+          await flushWal(db);
+          if (knownEvidence.size >= KNOWN_EVIDENCE_LIMIT) knownEvidence.clear();
+          knownEvidence.add(outcome.workersSha256);
+          const view = { full: seesWorkersOf(meta.auth, outcome.opdCode), lang: meta.lang };
+          return { status: 201, replayed: false, body: renderDecision(outcome.record, view) };
+        } catch (err) {
+          // The project lock makes both impossible in practice; should the database still refuse
+          // (an approval or the key committed meanwhile), deciding again sees it: a BLOCKED
+          // STAGE_ALREADY_APPROVED decision, or the stored answer for the key.
+          const raced = isUniqueViolation(err, 'approved_stages_project_id_stage_pk') || isUniqueViolation(err, 'idempotency_keys_sub_key_pk');
+          if (!raced || attempt >= 3) throw err;
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+
+  return { decide };
+}

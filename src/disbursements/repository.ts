@@ -1,0 +1,281 @@
+// SQL of the gate. Every statement is written to need one round trip; dates come back as
+// YYYY-MM-DD text, timestamps as UTC text, money (bigint) as text.
+import { sql, type SQL } from 'drizzle-orm';
+import { AUDIT_HEAD_FOR_UPDATE, type AuditHead } from '../audit/append.ts';
+import { rows, type Executor } from '../db/client.ts';
+import type { PolicyApproval } from '../policy/index.ts';
+import type { EvidenceDocument } from './evidence.ts';
+import type { RawRosterRow, EvidenceWorker } from './roster.ts';
+import type { StoredReason } from './render.ts';
+
+export type ProjectRef = { id: string } | { code: string };
+
+/**
+ * The project as the policy needs it, with its contractor's NPP and BPJS's registration row. Read
+ * by `projectColumns` below and, for decisions, by gerbang_begin_decision (migration 0009): a
+ * change here is a change there (a new migration replacing the function).
+ */
+export interface ProjectHead {
+  id: string;
+  code: string;
+  opdCode: string;
+  startDate: string;
+  contractValue: string;
+  vatPercent: string;
+  bpjsRegistrationNumber: string | null;
+  bpjsPremiumPaid: string;
+  contractorEmployerNpp: string | null;
+  regFound: boolean | null;
+  regStatus: string | null;
+  regPremiumPaid: string | null;
+  regVerifiedAtMs: number | null;
+}
+
+export interface StoredKey {
+  requestSha256: string;
+  disbursementId: string;
+}
+
+const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
+  sql`to_char(${column} at time zone 'UTC', ${`YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"`})`;
+
+const projectColumns = sql`
+  p.id, p.code, p.opd_code as "opdCode", p.start_date::text as "startDate", p.contract_value::text as "contractValue",
+  p.vat_percent::text as "vatPercent", p.bpjs_registration_number as "bpjsRegistrationNumber",
+  p.bpjs_premium_paid::text as "bpjsPremiumPaid", c.bpjs_employer_number as "contractorEmployerNpp",
+  r.found as "regFound", r.status as "regStatus", r.premium_paid::text as "regPremiumPaid",
+  (extract(epoch from r.verified_at) * 1000)::float8 as "regVerifiedAtMs"`;
+
+const projectFrom = sql`
+  projects p join contractors c on c.id = p.contractor_id
+  left join project_registrations r on r.registration_number = p.bpjs_registration_number`;
+
+const whereRef = (ref: ProjectRef): SQL => ('id' in ref ? sql`p.id = ${ref.id}` : sql`p.code = ${ref.code}`);
+
+const storedKey = (sub: string, key: string): SQL => sql`(
+  select json_build_object('requestSha256', k.request_sha256, 'disbursementId', k.disbursement_id)
+  from idempotency_keys k where k.sub = ${sub} and k.key = ${key})`;
+
+const approvalsOf = (projectId: SQL): SQL => sql`coalesce((
+  select json_agg(json_build_object('stage', s.stage, 'valueDate', s.value_date) order by s.value_date, s.stage)
+  from approved_stages s where s.project_id = ${projectId}), '[]'::json)`;
+
+const versionOf = (projectId: SQL): SQL => sql`coalesce((select v.version::text from project_roster_versions v where v.project_id = ${projectId}), '0')`;
+
+/**
+ * Before the transaction (live upstream only): the project, whether its registration is stale,
+ * the NIKs of the workers a request valued `valueDate` would check whose status is stale or
+ * missing, and the stored idempotency key if any.
+ */
+export async function findRefreshNeeds(db: Executor, input: { ref: ProjectRef; sub: string; key: string; valueDate: string; cutoff: Date }) {
+  const cutoff = input.cutoff.toISOString();
+  const [row] = await rows<{ idem: StoredKey | null; projectId: string | null; registrationNumber: string | null; registrationStale: boolean | null; staleNiks: string[] | null }>(db, sql`
+    select ${storedKey(input.sub, input.key)} as idem, x.* from (select 1) one left join (
+      select p.id as "projectId", p.bpjs_registration_number as "registrationNumber",
+        (r.verified_at is null or r.verified_at < ${cutoff}::timestamptz) as "registrationStale",
+        coalesce((
+          select json_agg(distinct a.nik) from assignments a left join memberships m on m.nik = a.nik
+          where a.project_id = p.id and a.start_date <= ${input.valueDate}::date
+            and (a.end_date is null or a.end_date >= least(${input.valueDate}::date, coalesce(
+              (select max(s.value_date) from approved_stages s where s.project_id = p.id and s.value_date <= ${input.valueDate}::date),
+              p.start_date)))
+            and (m.nik is null or m.as_of < ${cutoff}::timestamptz)), '[]'::json) as "staleNiks"
+      from projects p left join project_registrations r on r.registration_number = p.bpjs_registration_number
+      where ${whereRef(input.ref)}) x on true`);
+  return row ?? { idem: null, projectId: null, registrationNumber: null, registrationStale: null, staleNiks: null };
+}
+
+export interface DecisionStart {
+  /** false: another transaction holds the idempotency key. */
+  locked: boolean;
+  idem?: StoredKey;
+  project?: ProjectHead;
+  approvals?: PolicyApproval[];
+  version?: string;
+}
+
+/**
+ * The first statement of a decision's transaction (see migration 0009, gerbang_begin_decision):
+ * the key's advisory lock, the stored answer for the key, the project's row lock, and then (read
+ * after the lock) the project, its approvals and its roster version, in one round trip. It also
+ * lets this transaction commit without waiting for the WAL flush; the caller waits for it with
+ * `flushWal` afterwards, outside the project and audit-chain locks, so concurrent decisions share
+ * one flush.
+ */
+export async function beginDecision(tx: Executor, input: { lockKey: bigint; sub: string; key: string; ref: ProjectRef }): Promise<DecisionStart> {
+  const id = 'id' in input.ref ? input.ref.id : null;
+  const code = 'code' in input.ref ? input.ref.code : null;
+  const [row] = await rows<{ start: DecisionStart }>(tx, sql`
+    select set_config('synchronous_commit', 'off', true),
+      gerbang_begin_decision(${input.lockKey.toString()}::bigint, ${input.sub}, ${input.key}, ${id}::uuid, ${code}) as start`);
+  return row?.start ?? { locked: false };
+}
+
+/**
+ * Returns once everything committed so far is on disk. A transaction that writes WAL commits
+ * synchronously, and its commit record follows every commit already made, so waiting for it waits
+ * for them too; concurrent callers' flushes are grouped by PostgreSQL. It must write WAL: an xid
+ * alone (`txid_current()`) commits without waiting (the crash-durability drill lost answered
+ * decisions that way), so it emits an empty transactional logical message, allowed to any role.
+ */
+export async function flushWal(db: Executor): Promise<void> {
+  await db.execute(sql`select pg_logical_emit_message(true, 'gerbang', '')`);
+}
+
+/** The compliance dry run's single read: project, approvals and roster version, no lock. */
+export async function readProjectForCompliance(db: Executor, projectId: string) {
+  const [row] = await rows<ProjectHead & { approvals: PolicyApproval[]; version: string }>(db, sql`
+    select ${projectColumns}, ${approvalsOf(sql`p.id`)} as approvals, ${versionOf(sql`p.id`)} as version
+    from ${projectFrom} where p.id = ${projectId}`);
+  return row ?? null;
+}
+
+/** Every assignment of the project joined to its membership, as one JSON value, with the version. */
+export async function loadRoster(db: Executor, projectId: string) {
+  const [row] = await rows<{ version: string; rows: RawRosterRow[] }>(db, sql`
+    select ${versionOf(sql`${projectId}`)} as version, coalesce((
+      select json_agg(json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date, m.found, m.kpj, m.status,
+        m.programs, m.coverage_start, m.coverage_end, m.segment, m.project_number, m.employer_npp,
+        (extract(epoch from m.as_of) * 1000)::float8))
+      from assignments a left join memberships m on m.nik = a.nik where a.project_id = ${projectId}), '[]'::json) as rows`);
+  return row as { version: string; rows: RawRosterRow[] };
+}
+
+export interface NewDecision {
+  id: string;
+  projectId: string;
+  stage: string;
+  amount: number;
+  requestRef: string;
+  valueDate: string;
+  final: boolean;
+  decision: 'APPROVED' | 'BLOCKED';
+  reasons: StoredReason[];
+  summary: unknown;
+  policyId: string;
+  policyVersion: number;
+  periodFrom: string;
+  periodTo: string;
+  evidence: EvidenceDocument;
+  evidenceSha256: string;
+  requestedBy: string;
+  decidedAt: Date;
+}
+
+/**
+ * The decision, its evidence (unless already stored), the approval of the stage and the
+ * idempotency key, in one statement, which also locks and returns the audit chain's head for the
+ * event that follows (one round trip less while the project is locked). The approval's primary
+ * key refuses a second approval.
+ */
+export async function insertDecision(tx: Executor, d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: string } | null): Promise<AuditHead> {
+  const decidedAt = d.decidedAt.toISOString();
+  const [head] = await rows<AuditHead>(tx, sql`
+    with ${workers ? sql`ev as (insert into decision_evidence (sha256, body) values (${workers.sha256}, ${workers.canonical}::jsonb) on conflict (sha256) do nothing),` : sql``}
+    d as (
+      insert into disbursements (id, project_id, stage, amount, request_ref, value_date, final, decision, reasons, summary,
+        policy_id, policy_version, period_from, period_to, evidence, evidence_sha256, requested_by, decided_at)
+      values (${d.id}, ${d.projectId}, ${d.stage}, ${d.amount}, ${d.requestRef}, ${d.valueDate}, ${d.final}, ${d.decision},
+        ${JSON.stringify(d.reasons)}::jsonb, ${JSON.stringify(d.summary)}::jsonb, ${d.policyId}, ${d.policyVersion},
+        ${d.periodFrom}, ${d.periodTo}, ${JSON.stringify(d.evidence)}::jsonb, ${d.evidenceSha256}, ${d.requestedBy}, ${decidedAt})
+      returning id),
+    ${d.decision === 'APPROVED' ? sql`a as (insert into approved_stages (project_id, stage, disbursement_id, value_date) select ${d.projectId}, ${d.stage}, id, ${d.valueDate} from d),` : sql``}
+    k as (insert into idempotency_keys (sub, key, request_sha256, disbursement_id, created_at) select ${d.requestedBy}, ${key.key}, ${key.requestSha256}, id, ${decidedAt} from d)
+    ${AUDIT_HEAD_FOR_UPDATE}`);
+  if (!head) throw new Error('audit_head is missing: migrations not applied');
+  return head;
+}
+
+/** A stored decision as the API shows it (without evidence), with its audit seq and void. */
+export interface DecisionRow {
+  id: string;
+  projectId: string;
+  projectCode: string;
+  opdCode: string;
+  stage: string;
+  amount: string;
+  requestRef: string;
+  valueDate: string;
+  final: boolean;
+  decision: 'APPROVED' | 'BLOCKED';
+  reasons: StoredReason[];
+  summary: { workersChecked: number; compliant: number; nonCompliant: number; unverified: number };
+  policyId: string;
+  policyVersion: number;
+  periodFrom: string;
+  periodTo: string;
+  evidenceSha256: string;
+  requestedBy: string;
+  decidedAt: string;
+  auditSeq: string | null;
+  voidedAt: string | null;
+  voidedBy: string | null;
+  voidReason: string | null;
+}
+
+const decisionColumns = sql`
+  d.id, d.project_id as "projectId", p.code as "projectCode", p.opd_code as "opdCode", d.stage, d.amount::text as amount,
+  d.request_ref as "requestRef", d.value_date::text as "valueDate", d.final, d.decision, d.reasons, d.summary,
+  d.policy_id as "policyId", d.policy_version as "policyVersion", d.period_from::text as "periodFrom",
+  d.period_to::text as "periodTo", d.evidence_sha256 as "evidenceSha256", d.requested_by as "requestedBy",
+  ${utc(sql`d.decided_at`)} as "decidedAt",
+  (select e.seq::text from audit_events e where e.entity_id = d.id::text and e.action = 'disbursement.decided' order by e.seq limit 1) as "auditSeq",
+  ${utc(sql`v.at`)} as "voidedAt", v.by as "voidedBy", v.reason as "voidReason"`;
+
+const decisionFrom = sql`disbursements d join projects p on p.id = d.project_id left join disbursement_voids v on v.disbursement_id = d.id`;
+
+export async function findDecision(db: Executor, id: string, withEvidence = false) {
+  const [row] = await rows<DecisionRow & { evidence?: EvidenceDocument }>(db, sql`
+    select ${decisionColumns} ${withEvidence ? sql`, d.evidence` : sql``} from ${decisionFrom} where d.id = ${id}`);
+  return row ?? null;
+}
+
+export async function findEvidenceWorkers(db: Executor, sha256: string): Promise<EvidenceWorker[] | null> {
+  const [row] = await rows<{ body: EvidenceWorker[] }>(db, sql`select body from decision_evidence where sha256 = ${sha256}`);
+  return row?.body ?? null;
+}
+
+export interface ListFilter {
+  /** SQL restricting what the caller may see (from the service). */
+  scope: SQL;
+  projectId?: string | undefined;
+  decision?: 'APPROVED' | 'BLOCKED' | undefined;
+  from?: SQL | undefined;
+  to?: SQL | undefined;
+  after?: readonly [string, string] | undefined;
+  limit: number;
+}
+
+export async function listDecisions(db: Executor, f: ListFilter) {
+  const conditions: SQL[] = [f.scope];
+  if (f.projectId) conditions.push(sql`d.project_id = ${f.projectId}`);
+  if (f.decision) conditions.push(sql`d.decision = ${f.decision}`);
+  if (f.from) conditions.push(f.from);
+  if (f.to) conditions.push(f.to);
+  if (f.after) conditions.push(sql`(d.decided_at, d.id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`);
+  return rows<DecisionRow & { cursorAt: string }>(db, sql`
+    select ${decisionColumns}, ${utc(sql`d.decided_at`, 'US')} as "cursorAt"
+    from ${decisionFrom} where ${sql.join(conditions, sql` and `)}
+    order by d.decided_at desc, d.id desc limit ${f.limit + 1}`);
+}
+
+/** Locks the decision's project (voids and decisions of one project serialise) and reads it. */
+export async function lockDecisionForVoid(tx: Executor, id: string) {
+  const [row] = await rows<{ id: string; projectId: string; opdCode: string; stage: string; decision: string; requestedBy: string }>(tx, sql`
+    select d.id, d.project_id as "projectId", p.opd_code as "opdCode", d.stage, d.decision, d.requested_by as "requestedBy"
+    from disbursements d join projects p on p.id = d.project_id where d.id = ${id} for update of p`);
+  return row ?? null;
+}
+
+export async function isVoided(tx: Executor, id: string): Promise<boolean> {
+  const [row] = await rows<{ voided: boolean }>(tx, sql`select exists (select 1 from disbursement_voids where disbursement_id = ${id}) as voided`);
+  return row?.voided === true;
+}
+
+/** The void record, and the stage freed for a new approval, in one statement. */
+export async function insertVoid(tx: Executor, v: { id: string; at: Date; by: string; reason: string }) {
+  await tx.execute(sql`
+    with v as (insert into disbursement_voids (disbursement_id, at, by, reason) values (${v.id}, ${v.at.toISOString()}, ${v.by}, ${v.reason})),
+    s as (delete from approved_stages where disbursement_id = ${v.id})
+    select 1`);
+}
