@@ -9,7 +9,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime ------------------------------------------------------------------------------------------
 FROM node:24-bookworm-slim AS runtime
-ENV NODE_ENV=production \
+# glibc's default of 8 arenas per core keeps freed memory mapped; 2 keeps a 1,000,000-event export
+# under 300 MB RSS (measured with bench/audit.ts).
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2 \
     PORT=3000 \
     METRICS_PORT=9464 \
     DATA_DIR=/app/data

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -26,6 +26,17 @@ export interface Database {
 export async function rows<T>(executor: Executor, query: SQL): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
   return result.rows;
+}
+
+/**
+ * Returns once everything committed so far is on disk. A transaction that writes WAL commits
+ * synchronously, and its commit record follows every commit already made, so waiting for it waits
+ * for them too; concurrent callers' flushes are grouped by PostgreSQL. It must write WAL: an xid
+ * alone (`txid_current()`) commits without waiting (the crash-durability drill lost answered
+ * decisions that way), so it emits an empty transactional logical message, allowed to any role.
+ */
+export async function flushWal(db: Executor): Promise<void> {
+  await db.execute(sql`select pg_logical_emit_message(true, 'gerbang', '')`);
 }
 
 export interface PgOptions {

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/append.ts';
 import type { AppContext } from '../context.ts';
+import { flushWal } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
@@ -16,7 +17,7 @@ import { seesWorkersOf, type Gate } from './gate.ts';
 import { advisoryLockKey, createInFlight, inProgress, keyReused, requestSha256 } from './idempotency.ts';
 import { recordOf, renderDecision, storedReasons, type DecisionBody, type DecisionRecord } from './render.ts';
 import {
-  beginDecision, findDecision, findRefreshNeeds, flushWal, insertDecision,
+  beginDecision, findDecision, findRefreshNeeds, insertDecision,
   type ProjectRef, type StoredKey,
 } from './repository.ts';
 import type { DecisionRequest } from './schemas.ts';

@@ -111,16 +111,6 @@ export async function beginDecision(tx: Executor, input: { lockKey: bigint; sub:
   return row?.start ?? { locked: false };
 }
 
-/**
- * Returns once everything committed so far is on disk. A transaction that writes WAL commits
- * synchronously, and its commit record follows every commit already made, so waiting for it waits
- * for them too; concurrent callers' flushes are grouped by PostgreSQL. It must write WAL: an xid
- * alone (`txid_current()`) commits without waiting (the crash-durability drill lost answered
- * decisions that way), so it emits an empty transactional logical message, allowed to any role.
- */
-export async function flushWal(db: Executor): Promise<void> {
-  await db.execute(sql`select pg_logical_emit_message(true, 'gerbang', '')`);
-}
 
 /** The compliance dry run's single read: project, approvals and roster version, no lock. */
 export async function readProjectForCompliance(db: Executor, projectId: string) {
