@@ -16,7 +16,9 @@ async function freePort(): Promise<number> {
 
 export async function startServer(o: { root: string; databaseUrl: string; dataDir: string }) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(o.root, 'src/server.ts')], {
+  // The same V8 flags as `npm start`; BENCH_NODE_FLAGS adds more (e.g. --cpu-prof to profile).
+  const flags = ['--max-semi-space-size=16', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  const child = spawn(process.execPath, [...flags, path.join(o.root, 'src/server.ts')], {
     cwd: o.root,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
