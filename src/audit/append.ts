@@ -1,15 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.ts';
-import { hashEvent, type AuditAction, type AuditActor, type AuditEvent } from './chain.ts';
+import { hashEvent, type AuditEvent } from './chain.ts';
 
-export interface AuditEntry {
-  actor: AuditActor;
-  action: AuditAction;
-  entityType: string;
-  entityId: string;
-  data: Record<string, unknown>;
-  requestId: string | null;
-}
+/** What a change says about itself; the chain adds seq, at, prevHash and hash. */
+export type AuditEntry = Pick<AuditEvent, 'actor' | 'action' | 'entityType' | 'entityId' | 'data' | 'requestId'>;
 
 /** The chain's head as read under its lock. */
 export interface AuditHead {
