@@ -13,10 +13,16 @@ import { checkIntegrity, errorLogs, isProper503, LONG, report, setupDrill, SKIP_
 const GRACE_MS = 9_000;
 
 /** In-flight when the signal came, and sent after it. */
+// kill() returns before the server's event loop has run its SIGTERM handler: a request sent in
+// that moment is still accepted, legitimately. Such requests may finish (2xx) or be refused; only
+// requests sent after this window must be refused.
+const SIGNAL_HANDLING_MS = 250;
+
 function split(attempts: readonly Attempt[], termAt: number) {
   return {
     inFlight: attempts.filter((a) => a.start < termAt && a.end > termAt),
-    after: attempts.filter((a) => a.start >= termAt),
+    racingTheSignal: attempts.filter((a) => a.start >= termAt && a.start < termAt + SIGNAL_HANDLING_MS),
+    after: attempts.filter((a) => a.start >= termAt + SIGNAL_HANDLING_MS),
   };
 }
 
@@ -56,7 +62,7 @@ describe.skipIf(SKIP_DRILLS)('drill: graceful shutdown under a load of decisions
     const exit = await service.exited;
     await sleep(300);
     const result = await load.stop();
-    const { inFlight, after } = split(result.attempts, termAt);
+    const { inFlight, racingTheSignal, after } = split(result.attempts, termAt);
 
     // The clients that got no decision retry with the same key on the next instance.
     const next = await drill.restartService();
@@ -82,6 +88,7 @@ describe.skipIf(SKIP_DRILLS)('drill: graceful shutdown under a load of decisions
     expect(inFlight.filter((a) => a.status !== 201 && a.status !== 200), 'in-flight requests that did not finish').toEqual([]);
     expect(after.length).toBeGreaterThan(0);
     expect(after.filter((a) => !refusedWhileClosing(a)), 'new requests answered otherwise than 503 or refused').toEqual([]);
+    expect(racingTheSignal.filter((a) => !refusedWhileClosing(a) && a.status !== 201 && a.status !== 200), 'requests racing the signal that failed').toEqual([]);
     expect(result.attempts.filter((a) => a.start < termAt && a.status !== 200 && a.status !== 201), 'failures before SIGTERM').toEqual([]);
     expect(retried.filter((r) => r.status !== 200 && r.status !== 201), 'retries on the next instance that got no decision').toEqual([]);
     expect(errorLogs(service), 'error-level log lines').toEqual([]);
@@ -130,7 +137,7 @@ describe.skipIf(SKIP_DRILLS)('drill: graceful shutdown while decisions wait for 
     const exit = await service.exited;
     await sleep(300);
     const result = await load.stop();
-    const { inFlight, after } = split(result.attempts, termAt);
+    const { inFlight, racingTheSignal, after } = split(result.attempts, termAt);
     const inFlightMs = inFlight.map((a) => Math.round(a.end - a.start));
     report('shutdown-hung-upstream', {
       exitCode: exit.code, exitAfterTermMs: Math.round(exit.at - termAt), inFlight: tallyOf(inFlight), inFlightDurationsMs: inFlightMs,
