@@ -85,7 +85,7 @@ describe.skipIf(SKIP_DRILLS)('drill: database stopped and restarted under load',
 
 // A decision answered 201 must survive a database crash right after the answer. The WAL writer is
 // slowed down (10 s) so that only the service's own flush can make the decision durable in time.
-describe.skipIf(SKIP_DRILLS || !LONG)('drill: an answered decision survives a database crash', () => {
+describe.skipIf(SKIP_DRILLS)('drill: an answered decision survives a database crash', () => {
   let drill: Drill;
   beforeAll(async () => {
     drill = await setupDrill({ projects: 1, workersPerProject: 10, clients: 1, pgSettings: { wal_writer_delay: "'10s'", wal_writer_flush_after: 0 } });
