@@ -6,6 +6,7 @@ type Text = { id: string; en: string };
 /** Every problem code the API answers with, its status and its title in both languages. */
 export const PROBLEMS = {
   MALFORMED_BODY: { status: 400, title: { id: 'Isi permintaan tidak dapat dibaca', en: 'Malformed request body' } },
+  MALFORMED_REQUEST: { status: 400, title: { id: 'Permintaan HTTP tidak dapat dibaca', en: 'Malformed HTTP request' } },
   MALFORMED_URL: { status: 400, title: { id: 'Alamat (URL) permintaan tidak sah', en: 'Malformed request URL' } },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: { id: 'Header Idempotency-Key wajib diisi', en: 'Idempotency-Key header required' } },
   UNAUTHORIZED: { status: 401, title: { id: 'Token akses tidak ada atau tidak sah', en: 'Missing or invalid access token' } },
@@ -18,7 +19,9 @@ export const PROBLEMS = {
   WORKER_ALREADY_ON_ROSTER: { status: 409, title: { id: 'Pekerja sudah ada di daftar aktif', en: 'Worker already on the active roster' } },
   ALREADY_VOIDED: { status: 409, title: { id: 'Keputusan sudah dibatalkan', en: 'Decision already voided' } },
   NOT_VOIDABLE: { status: 409, title: { id: 'Hanya keputusan APPROVED yang dapat dibatalkan', en: 'Only APPROVED decisions can be voided' } },
+  LIVE_PROVIDER_REQUIRED: { status: 409, title: { id: 'Verifikasi langsung memerlukan BPJS_PROVIDER=http', en: 'Live verification needs BPJS_PROVIDER=http' } },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, title: { id: 'Permintaan dengan kunci ini sedang diproses', en: 'A request with this key is in progress' } },
+  REQUEST_TOO_SLOW: { status: 408, title: { id: 'Permintaan diterima terlalu lambat', en: 'The request arrived too slowly' } },
   PAYLOAD_TOO_LARGE: { status: 413, title: { id: 'Isi permintaan terlalu besar', en: 'Request body too large' } },
   URI_TOO_LONG: { status: 414, title: { id: 'Parameter alamat terlalu panjang', en: 'A path parameter is too long' } },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: { id: 'Jenis konten tidak didukung', en: 'Unsupported content type' } },
@@ -26,10 +29,12 @@ export const PROBLEMS = {
   VALIDATION_FAILED: { status: 422, title: { id: 'Permintaan tidak valid', en: 'Validation failed' } },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: { id: 'Kunci idempotensi dipakai untuk permintaan lain', en: 'Idempotency key reused with another body' } },
   RATE_LIMITED: { status: 429, title: { id: 'Terlalu banyak permintaan', en: 'Too many requests' } },
+  HEADERS_TOO_LARGE: { status: 431, title: { id: 'Header permintaan terlalu besar', en: 'Request headers too large' } },
   INTERNAL_ERROR: { status: 500, title: { id: 'Terjadi kesalahan internal', en: 'Internal error' } },
   DATABASE_UNAVAILABLE: { status: 503, title: { id: 'Basis data sedang tidak tersedia', en: 'Database unavailable' } },
   AUTH_UNAVAILABLE: { status: 503, title: { id: 'Kunci penyedia identitas tidak dapat diambil', en: 'Identity provider keys unavailable' } },
   SERVICE_UNAVAILABLE: { status: 503, title: { id: 'Layanan sedang tidak tersedia', en: 'Service unavailable' } },
+  OVERLOADED: { status: 503, title: { id: 'Layanan sedang kelebihan beban', en: 'Service overloaded' } },
   REQUEST_TIMEOUT: { status: 503, title: { id: 'Permintaan melewati batas waktu', en: 'Request timed out' } },
 } as const satisfies Record<string, { status: number; title: Text }>;
 

@@ -5,6 +5,7 @@ import { requestMeta } from '../http/request-meta.ts';
 import { idParams } from '../http/schemas.ts';
 import { createProjectBody, listProjectsQuery, patchProjectBody, projectPageSchema, projectSchema } from './schemas.ts';
 import { createProjectService } from './service.ts';
+import { verifyRoutes } from './verify-routes.ts';
 
 // Projects hold no personal data, so every role may read them; OPD staff see only their OPD's
 // (another OPD's project is a 404). Only admin and the project's own OPD change them.
@@ -52,4 +53,6 @@ export const projectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       response: { 200: projectSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
     },
   }, async (request) => service.update(requestMeta(request), request.params.id, request.body));
+
+  await app.register(verifyRoutes, { ctx });
 };

@@ -1,0 +1,112 @@
+// POST /v1/projects/{id}/verify: refresh from the live provider, now and whatever their age, the
+// project's registration and the memberships of everyone a non-final request valued today would
+// check, within BPJS_DEADLINE_MS. The provider stores what it gets and appends the
+// `membership.refreshed` audit event with the caller as actor; this service only counts.
+import type { AppContext } from '../context.ts';
+import { AppError } from '../http/problem.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
+import type { RefreshMeta, RefreshOutcome } from '../memberships/provider.ts';
+import { paymentPeriod, type Period } from '../policy/index.ts';
+import { canManageProject, projectNotFound } from './access.ts';
+import { findCheckedNiks, findVerifyTarget } from './verify-repository.ts';
+
+/** How long past the deadline a provider may take to store what it fetched (as decisions allow). */
+const STORE_GRACE_MS = 250;
+
+export type RegistrationOutcome = 'REFRESHED' | 'NOT_FOUND' | 'FAILED';
+
+export interface VerifyResult {
+  projectId: string;
+  period: Period;
+  checked: number;
+  refreshed: number;
+  notFound: number;
+  failed: number;
+  registration: { registrationNumber: string; outcome: RegistrationOutcome } | null;
+}
+
+/** Where provider trouble is reported (the request's logger); never with personal data. */
+export interface Log {
+  warn(obj: object, message: string): void;
+}
+
+export const liveProviderRequired = (): AppError =>
+  new AppError('LIVE_PROVIDER_REQUIRED', {
+    detail: {
+      id: 'Layanan ini memakai data impor (BPJS_PROVIDER=snapshot): tidak ada yang dapat diperbarui langsung dari BPJS; impor data kepesertaan terbaru',
+      en: 'This deployment uses imported data (BPJS_PROVIDER=snapshot): nothing can be refreshed from BPJS on demand; import a newer membership snapshot',
+    },
+  });
+
+export function createVerifyService(ctx: AppContext) {
+  const { db } = ctx.database;
+
+  /**
+   * Runs one refresh, answering "all failed" when the provider throws or has not finished by
+   * `until` (it may still store what it fetched, for later requests).
+   */
+  async function bounded(what: string, keys: string[], until: number, log: Log, run: () => Promise<RefreshOutcome>): Promise<RefreshOutcome> {
+    const allFailed: RefreshOutcome = { refreshed: [], notFound: [], failed: [...keys] };
+    if (keys.length === 0) return allFailed;
+    let timer: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<RefreshOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        log.warn({ provider: ctx.provider.name, what }, 'membership provider missed the verification deadline');
+        resolve(allFailed);
+      }, Math.max(0, until - Date.now()));
+    });
+    // Wrapped so that a provider throwing synchronously counts as a failure, like a rejection.
+    const call = Promise.resolve().then(run).catch((err: unknown) => {
+      log.warn({ provider: ctx.provider.name, what, err: { message: err instanceof Error ? err.message : String(err) } }, 'membership provider failed');
+      return allFailed;
+    });
+    try {
+      return await Promise.race([call, timeUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async verify(meta: RequestMeta, projectId: string, log: Log): Promise<VerifyResult> {
+      const project = await findVerifyTarget(db, projectId);
+      // Another OPD's project is a 404, as everywhere (its existence does not leak).
+      if (!project || !canManageProject(meta.auth, project.opdCode)) throw projectNotFound();
+      if (ctx.provider.name === 'snapshot') throw liveProviderRequired();
+
+      const period = paymentPeriod(project.startDate, project.approvals, ctx.today());
+      const niks = await findCheckedNiks(db, project.id, period);
+      const deadlineMs = ctx.config.BPJS_DEADLINE_MS;
+      const deadline = new Date(Date.now() + deadlineMs);
+      const until = deadline.getTime() + STORE_GRACE_MS;
+      const refreshMeta: RefreshMeta = { actor: meta.actor, requestId: meta.requestId };
+      const number = project.registrationNumber;
+      const [members, registration] = await Promise.all([
+        bounded('memberships', niks, until, log, () => ctx.provider.refreshMemberships(niks, deadline, refreshMeta)),
+        bounded('registration', number === null ? [] : [number], until, log, () => ctx.provider.refreshRegistrations(number === null ? [] : [number], deadline, refreshMeta)),
+      ]);
+
+      // Counted over the asked NIKs only, so checked = refreshed + notFound + failed whatever the provider says.
+      const refreshedSet = new Set(members.refreshed);
+      const notFoundSet = new Set(members.notFound);
+      let refreshed = 0;
+      let notFound = 0;
+      for (const nik of niks) {
+        if (refreshedSet.has(nik)) refreshed++;
+        else if (notFoundSet.has(nik)) notFound++;
+      }
+      return {
+        projectId: project.id,
+        period,
+        checked: niks.length,
+        refreshed,
+        notFound,
+        failed: niks.length - refreshed - notFound,
+        registration: number === null ? null : {
+          registrationNumber: number,
+          outcome: registration.refreshed.includes(number) ? 'REFRESHED' : registration.notFound.includes(number) ? 'NOT_FOUND' : 'FAILED',
+        },
+      };
+    },
+  };
+}
