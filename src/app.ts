@@ -7,6 +7,7 @@ import { pseudonymizer } from './audit/pseudonym.ts';
 import { localDate, type AppContext, type AppDeps } from './context.ts';
 import { authPlugin } from './http/auth.ts';
 import { handleFrameworkError, installErrorHandling } from './http/errors.ts';
+import { limitSettings, limitsPlugin, serverOptions, type LimitSettings } from './http/limits.ts';
 import { AppError } from './http/problem.ts';
 import { loggerOptions } from './http/logging.ts';
 import { hasLoneSurrogateEscape } from './http/streaming.ts';
@@ -44,9 +45,12 @@ export function createContext(deps: AppDeps): AppContext {
 }
 
 /** Builds the whole API as a Fastify instance; never listens (server.ts does). */
-export async function buildApp(deps: AppDeps): Promise<App> {
+export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings> }): Promise<App> {
   const ctx = createContext(deps);
+  const limits = limitSettings(deps.config, deps.limits);
   const app = Fastify({
+    // Socket timeouts (slow headers or bodies, idle connections); they apply once the app listens.
+    ...serverOptions(limits),
     loggerInstance: (deps.logger ?? pino(loggerOptions(deps.config.LOG_LEVEL))) as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT,
     genReqId: (req) => {
@@ -100,6 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   installErrorHandling(app);
+  // Before swagger, auth and the routes: it sheds load before authentication and sets route budgets.
+  await app.register(limitsPlugin, { settings: limits });
   await registerSwagger(app);
   await app.register(authPlugin, {
     settings: {

@@ -96,6 +96,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (pg && UNSTORABLE_TEXT_CODES.has(pg.code)) {
       return sendProblem(request, reply, validationFailed(nulPaths(request).map((path) => ({ path, message: 'must not contain the NUL character (U+0000)' }))));
     }
+    if (request.raw.destroyed && request.raw.complete === false) {
+      // The client went away (or a socket timeout cut it off) mid-body: its ECONNRESET is not the database's.
+      request.log.info({ err: { message: error.message, code: error.code } }, 'connection closed before the whole body arrived');
+      return sendProblem(request, reply, new AppError('MALFORMED_BODY'));
+    }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: { message: error.message, code: error.code } }, 'database unavailable');
       return sendProblem(request, reply, new AppError('DATABASE_UNAVAILABLE', { headers: { 'retry-after': '2' } }));
