@@ -21,34 +21,26 @@ import pg from 'pg';
 import { mintToken } from '../src/auth-tokens.ts';
 import { devAuthJwk } from '../src/keys.ts';
 
-const { values } = parseArgs({
-  options: {
-    records: { type: 'string', default: '100000' },
-    'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
-  },
-});
-const N = Number(values.records);
-const adminUrl = values['admin-url'] as string;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 const pad = (value: number, width: number) => String(value).padStart(width, '0');
 /** The n-th distinct valid NIK (Kota Palembang, districts 01-99, born May 1990, serial 0001-9999). */
 const nik = (n: number) => `1671${pad(1 + (Math.floor(n / (9999 * 28)) % 99), 2)}${pad(1 + (Math.floor(n / 9999) % 28), 2)}0590${pad((n % 9999) + 1, 4)}`;
 
-async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+export async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
   const out = createWriteStream(file);
   for (const line of lines) if (!out.write(line)) await once(out, 'drain');
   out.end();
   await once(out, 'finish');
 }
 
-function* ndjsonLines(): Generator<string> {
+export function* ndjsonLines(N: number): Generator<string> {
   for (let i = 0; i < N; i++) {
     yield `${JSON.stringify({ nik: nik(i), kpj: `2${pad(i, 10)}`, name: `Pekerja ${i}`, status: 'ACTIVE', programs: ['JKK', 'JKM'], coverageStart: '2025-01-01', coverageEnd: '2025-12-31', segment: 'JAKON', projectNumber: '900100', asOf: '2025-06-01T00:00:00Z' })}\n`;
   }
 }
 
-function* csvLines(): Generator<string> {
+function* csvLines(N: number): Generator<string> {
   yield 'nik,kpj,name,status,programs,coverageStart,coverageEnd,segment,projectNumber,employerNpp,asOf\n';
   for (let i = 0; i < N; i++) yield `${nik(i)},2${pad(i, 10)},Pekerja ${i},INACTIVE,JKK|JKM,2025-01-01,2025-12-31,JAKON,900100,,2025-06-02T00:00:00Z\n`;
 }
@@ -62,13 +54,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
+export async function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
-async function main(): Promise<void> {
+async function main(N: number, adminUrl: string): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'gerbang-bench-'));
   const database = `gerbang_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -79,12 +71,13 @@ async function main(): Promise<void> {
 
   const ndjsonFile = path.join(work, 'memberships.ndjson');
   const csvFile = path.join(work, 'memberships.csv');
-  await writeLines(ndjsonFile, ndjsonLines());
-  await writeLines(csvFile, csvLines());
+  await writeLines(ndjsonFile, ndjsonLines(N));
+  await writeLines(csvFile, csvLines(N));
 
   const port = await freePort();
   const env = { ...process.env, NODE_ENV: 'development', DATABASE_URL: url.toString(), PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(await freePort()), DATA_DIR: work, LOG_LEVEL: 'warn' };
-  const server = spawn(process.execPath, ['src/server.ts'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Started as `npm start` starts it (the same V8 flag).
+  const server = spawn(process.execPath, ['--max-semi-space-size=16', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {
@@ -127,4 +120,13 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run as a script; bench/scale.ts imports the helpers above.
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      records: { type: 'string', default: '100000' },
+      'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
+    },
+  });
+  await main(Number(values.records), values['admin-url'] as string);
+}

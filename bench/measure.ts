@@ -52,18 +52,19 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] as number;
 };
 
-export async function runScenario(url: string, scenario: Scenario, o: { duration: number; connections: number; warmup: number }): Promise<ScenarioResult> {
+/** `runs` (default 3): how many measured runs follow the warm-up; `label` names them in the output. */
+export async function runScenario(url: string, scenario: Scenario, o: { duration: number; connections: number; warmup: number; runs?: number; label?: string }): Promise<ScenarioResult> {
   const run = (duration: number) => autocannon({ url, connections: o.connections, pipelining: 1, duration, requests: [scenario.request] });
   if (o.warmup > 0) await run(o.warmup);
   const runs: Array<{ rps: number; p50: number; p99: number }> = [];
   const statuses: Record<string, number> = {};
   let failures = 0;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < (o.runs ?? 3); i++) {
     const r = await run(o.duration);
     runs.push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 });
     for (const [status, { count }] of Object.entries(r.statusCodeStats)) statuses[status] = (statuses[status] ?? 0) + count;
     failures += r.errors + r.timeouts;
-    process.stdout.write(`  run ${i + 1}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms\n`);
+    process.stdout.write(`  ${o.label ?? `run ${i + 1}`}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms\n`);
   }
   const unexpected = failures + Object.entries(statuses).reduce((n, [status, count]) => (Number(status) === scenario.expect ? n : n + count), 0);
   return {

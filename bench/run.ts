@@ -9,7 +9,9 @@
 // Environment: BENCH_DATABASE_URL (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres),
 // BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 10), BENCH_WARMUP
 // (seconds, default 3), BENCH_WORKERS (default 1000), BENCH_STAGES (TERMIN_1..n, default 20),
-// BENCH_ONLY (comma list of baseline,compliance,decision).
+// BENCH_ONLY (comma list of baseline,compliance,decision), BENCH_SCALE=1 (then the scale bench,
+// bench/scale.ts, several minutes; alone: npm run bench:scale).
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -107,7 +109,14 @@ function report(results: ScenarioResult[]): void {
   for (const r of results) if (r.unexpected > 0) process.stdout.write(`warning: ${r.name} had ${r.unexpected} responses other than ${r.expect} (${r.statusSummary})\n`);
 }
 
-main().catch((err: unknown) => {
+/** BENCH_SCALE=1: the scale bench after this one, as its own process (it prints its own table). */
+function scaleBench(): void {
+  if (env.BENCH_SCALE !== '1') return;
+  const result = spawnSync(process.execPath, [path.join(root, 'bench/scale.ts')], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exitCode = result.status ?? 1;
+}
+
+main().then(scaleBench).catch((err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -14,25 +14,30 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startServer(o: { root: string; databaseUrl: string; dataDir: string }) {
+/** `env` is applied last: a value overrides, `undefined` removes the variable (e.g. MALLOC_ARENA_MAX). */
+export async function startServer(o: { root: string; databaseUrl: string; dataDir: string; env?: Record<string, string | undefined> }) {
   const port = await freePort();
+  const metricsPort = await freePort();
   // The same V8 flags as `npm start`; BENCH_NODE_FLAGS adds more (e.g. --cpu-prof to profile).
   const flags = ['--max-semi-space-size=16', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: o.databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    METRICS_PORT: String(metricsPort),
+    DATA_DIR: o.dataDir,
+    LOG_LEVEL: 'warn',
+    // The bench measures the gate, not the per-token rate limit.
+    RATE_LIMIT_PER_MINUTE: '1000000000',
+    ...o.env,
+  };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const child = spawn(process.execPath, [...flags, path.join(o.root, 'src/server.ts')], {
     cwd: o.root,
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      DATABASE_URL: o.databaseUrl,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      METRICS_PORT: String(await freePort()),
-      DATA_DIR: o.dataDir,
-      LOG_LEVEL: 'warn',
-      // The bench measures the gate, not the per-token rate limit.
-      RATE_LIMIT_PER_MINUTE: '1000000000',
-    },
+    env,
   });
   const exited = once(child, 'exit');
   const url = `http://127.0.0.1:${port}`;
@@ -48,15 +53,21 @@ export async function startServer(o: { root: string; databaseUrl: string; dataDi
     if (Date.now() - started > 30_000) throw new Error('server did not become ready within 30 s');
     await new Promise((r) => setTimeout(r, 200));
   }
+  let stopping: Promise<void> | undefined;
   return {
     pid: child.pid,
     url,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    /** Once, however often called (a second SIGTERM would make the server exit without grace). */
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        if (child.exitCode !== null) return;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
     },
   };
 }
