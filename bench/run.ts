@@ -17,12 +17,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mintToken } from '../src/auth-tokens.ts';
-import { loadConfig } from '../src/config.ts';
-import { devAuthJwk } from '../src/keys.ts';
 import { createScratchDatabase, seedProject } from './seed.ts';
 import { runScenario, type Scenario, type ScenarioResult } from './measure.ts';
-import { startServer } from './server.ts';
+import { benchTokens, startServer } from './server.ts';
 
 const env = process.env;
 const adminUrl = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -46,14 +43,7 @@ async function main(): Promise<void> {
     server = await startServer({ root, databaseUrl: scratch.url, dataDir });
     process.stdout.write(`server: child process \`node src/server.ts\` (pid ${server.pid}) on ${server.url}; ${cpus().length} CPUs, load generator in this process\n`);
 
-    const config = loadConfig({ DATA_DIR: dataDir });
-    const jwk = await devAuthJwk(dataDir);
-    const token = (roles: string[], opd?: string) =>
-      mintToken(jwk, { sub: `bench-${roles.join('-')}`, roles, ...(opd ? { opd } : {}) }, {
-        issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, rolesClaim: config.AUTH_ROLES_CLAIM, opdClaim: config.AUTH_OPD_CLAIM, ttlSeconds: 7200,
-      });
-    const finance = `Bearer ${await token(['finance'])}`;
-    const opd = `Bearer ${await token(['opd'], 'DPUPR')}`;
+    const { finance, opd } = await benchTokens(dataDir);
 
     const scenarios: Scenario[] = [
       { name: 'baseline', title: 'GET /healthz (bare route)', request: { method: 'GET', path: '/healthz' }, expect: 200 },

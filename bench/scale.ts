@@ -32,15 +32,12 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { mintToken } from '../src/auth-tokens.ts';
-import { loadConfig } from '../src/config.ts';
-import { devAuthJwk } from '../src/keys.ts';
 import { runScenario, type BenchRequest } from './measure.ts';
 import { coldLoop } from './scale-cold.ts';
 import { loadScale, probeRosterQuery, settle, tableCounts, type RosterProbe } from './scale-data.ts';
 import { measureImport, writeImportFile, type ImportFigures } from './scale-import.ts';
 import { createScratchDatabase, seedProject } from './seed.ts';
-import { startServer } from './server.ts';
+import { benchTokens, startServer } from './server.ts';
 
 const env = process.env;
 const adminUrl = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -165,14 +162,7 @@ async function latency(): Promise<{ compared: Compared[]; a: PhaseInfo; b: Phase
   const B = await setup('B');
   process.stdout.write(`MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX ?? 'unset'}; ${cpus().length} CPUs, load generator in this process\n`);
 
-  const config = loadConfig({ DATA_DIR: dataDir });
-  const jwk = await devAuthJwk(dataDir);
-  const token = (roles: string[], opd?: string) =>
-    mintToken(jwk, { sub: `bench-${roles.join('-')}`, roles, ...(opd ? { opd } : {}) }, {
-      issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, rolesClaim: config.AUTH_ROLES_CLAIM, opdClaim: config.AUTH_OPD_CLAIM, ttlSeconds: 7200,
-    });
-  const finance = `Bearer ${await token(['finance'])}`;
-  const opd = `Bearer ${await token(['opd'], 'DPUPR')}`;
+  const { finance, opd } = await benchTokens(dataDir);
 
   // As in bench/run.ts: a new Idempotency-Key per request, random TERMIN_n stages.
   const decision = (projectId: string): BenchRequest => ({

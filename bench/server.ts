@@ -3,6 +3,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { mintToken } from '../src/auth-tokens.ts';
+import { loadConfig } from '../src/config.ts';
+import { devAuthJwk } from '../src/keys.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -70,4 +73,15 @@ export async function startServer(o: { root: string; databaseUrl: string; dataDi
       return stopping;
     },
   };
+}
+
+/** Bearer headers signed by the server's development key (in `dataDir`), as `npm run token` makes. */
+export async function benchTokens(dataDir: string): Promise<{ finance: string; opd: string }> {
+  const config = loadConfig({ DATA_DIR: dataDir });
+  const jwk = await devAuthJwk(dataDir);
+  const token = async (roles: string[], opd?: string) =>
+    `Bearer ${await mintToken(jwk, { sub: `bench-${roles.join('-')}`, roles, ...(opd ? { opd } : {}) }, {
+      issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, rolesClaim: config.AUTH_ROLES_CLAIM, opdClaim: config.AUTH_OPD_CLAIM, ttlSeconds: 7200,
+    })}`;
+  return { finance: await token(['finance']), opd: await token(['opd'], 'DPUPR') };
 }
