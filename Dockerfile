@@ -30,4 +30,6 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
 # node is PID 1 and handles SIGTERM itself (close-with-grace): in-flight requests finish, exit 0.
 # V8 in Node 24 sizes the young generation from the machine's memory (up to 64 MiB per semi-space);
 # 16 MiB keeps the idle process near 190 MB RSS instead of 275 MB at no measurable cost in throughput.
-CMD ["node", "--max-semi-space-size=16", "src/server.ts"]
+# A 512 MiB old space (the caches are bounded well below it: 250,000 roster rows, 300,000 results)
+# makes V8 collect before it grows: idle 153 MB, a 1,000,000-row import peaks at 180-213 MB.
+CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=512", "src/server.ts"]

@@ -77,7 +77,7 @@ async function main(N: number, adminUrl: string): Promise<void> {
   const port = await freePort();
   const env = { ...process.env, NODE_ENV: 'development', DATABASE_URL: url.toString(), PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(await freePort()), DATA_DIR: work, LOG_LEVEL: 'warn' };
   // Started as `npm start` starts it (the same V8 flag).
-  const server = spawn(process.execPath, ['--max-semi-space-size=16', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const server = spawn(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=512', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {

@@ -22,7 +22,7 @@ export async function startServer(o: { root: string; databaseUrl: string; dataDi
   const port = await freePort();
   const metricsPort = await freePort();
   // The same V8 flags as `npm start`; BENCH_NODE_FLAGS adds more (e.g. --cpu-prof to profile).
-  const flags = ['--max-semi-space-size=16', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  const flags = ['--max-semi-space-size=16', '--max-old-space-size=512', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const env: Record<string, string | undefined> = {
     ...process.env,
     NODE_ENV: 'development',
