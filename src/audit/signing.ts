@@ -1,4 +1,4 @@
-import { CompactSign, compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, type JWK } from 'jose';
+import { CompactSign, compactVerify, createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
 import type { SigningKey } from '../keys.ts';
 
 /*
@@ -35,4 +35,3 @@ export async function verifyJson(jws: string, jwks: JSONWebKeySet | { keys: JWK[
   return { payload: JSON.parse(new TextDecoder().decode(payload)) as unknown, kid: protectedHeader.kid };
 }
 
-export const kidOf = (jws: string): string | undefined => decodeProtectedHeader(jws).kid;

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/append.ts';
 import type { AppContext } from '../context.ts';
 import { flushWal } from '../db/client.ts';
+import { decisionsTotal } from '../ops/metrics.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
@@ -186,6 +187,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
           await flushWal(db);
           if (knownEvidence.size >= KNOWN_EVIDENCE_LIMIT) knownEvidence.clear();
           knownEvidence.add(outcome.workersSha256);
+          decisionsTotal.inc({ decision: outcome.record.decision });
           const view = { full: seesWorkersOf(meta.auth, outcome.opdCode), lang: meta.lang };
           return { status: 201, replayed: false, body: renderDecision(outcome.record, view) };
         } catch (err) {

@@ -32,10 +32,6 @@ export const decisionRequestBody = z
   );
 export type DecisionRequest = z.infer<typeof decisionRequestBody>;
 
-export const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().optional().describe('Required: 1..255 printable ASCII characters; keys are scoped per token sub'),
-});
-
 const reasonWorker = z.object({ nik: z.string().describe('Full NIK, or masked (first 6 and last 4 digits) for finance'), name: z.string().optional().describe('Absent for finance') });
 
 export const reasonSchema = z
