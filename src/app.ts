@@ -22,6 +22,7 @@ import { rosterRoutes } from './roster/routes.ts';
 import { membershipRoutes } from './memberships/routes.ts';
 import { disbursementRoutes } from './disbursements/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { holidayRoutes } from './holidays/routes.ts';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 export const LARGE_JSON_BODY_LIMIT = 8 * 1024 * 1024;
@@ -125,5 +126,6 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   await app.register(membershipRoutes, { ctx });
   await app.register(disbursementRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
+  await app.register(holidayRoutes, { ctx });
   return app;
 }

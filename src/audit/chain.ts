@@ -16,6 +16,12 @@ export const AUDIT_ACTIONS = [
   'disbursement.decided',
   'disbursement.voided',
   'audit.exported',
+  'holidays.replaced',
+  'override.requested',
+  'override.approved',
+  'override.rejected',
+  'webhook.created',
+  'webhook.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -14,3 +14,4 @@ export * from './audit-events.ts';
 export * from './audit-head.ts';
 export * from './decision-evidence.ts';
 export * from './project-roster-versions.ts';
+export * from './holidays.ts';
