@@ -14,6 +14,7 @@ export const holidayRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     schema: {
       operationId: 'listHolidays', tags: ['reference data'],
       summary: 'Holidays of a year (national holidays and cuti bersama); working days are Mon-Fri less these',
+      security: [],
       querystring: holidaysQuery,
       response: { 200: holidayYearSchema, ...errorResponses(422) },
     },
@@ -26,7 +27,7 @@ export const holidayRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       summary: 'Replace the holidays of a year (admin; from the SKB), audited as holidays.replaced',
       params: yearParams,
       body: replaceHolidaysBody,
-      response: { 200: holidayYearSchema, ...errorResponses(400, 401, 403, 413, 415, 422) },
+      response: { 200: holidayYearSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
     },
   }, async (request) => service.replace(requestMeta(request), request.params.year, request.body));
 };
