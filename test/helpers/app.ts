@@ -29,6 +29,13 @@ export interface TestAppOptions {
   testKeys?: TestKeys;
 }
 
+/**
+ * Limits for test apps: eight people's suites share a 2-core machine, where the event loop's mean
+ * delay passes the production shedding threshold (1 s) often enough to turn ordinary answers into
+ * 503 OVERLOADED. Shedding itself is tested in limits.test.ts with its own settings.
+ */
+export const busyMachineLimits = { maxEventLoopDelayMs: 60_000 };
+
 /** Builds the real app against this test file's own PostgreSQL database; closed after the file. */
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const url = await testDatabaseUrl();
@@ -41,6 +48,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     database,
     keys: testKeys.keys,
     logger,
+    limits: busyMachineLimits,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.provider ? { provider: options.provider } : {}),
   });

@@ -12,6 +12,7 @@ import { openPglite, type Database } from '../../src/db/client.ts';
 import { migratePgliteDb } from '../../src/db/migrate.ts';
 import { contractors, projects } from '../../src/db/schema/index.ts';
 import type { Role } from '../../src/http/auth.ts';
+import { busyMachineLimits } from './app.ts';
 import { makeTestKeys } from './keys.ts';
 
 export async function insertContractor(database: Database): Promise<string> {
@@ -74,7 +75,7 @@ export async function buildPgliteApp(): Promise<{ app: App; database: Database; 
   await migratePgliteDb(database.client);
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, LOG_LEVEL: 'silent' });
   const keys = await makeTestKeys();
-  const app = await buildApp({ config, database, keys: keys.keys, logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ config, database, keys: keys.keys, logger: pino({ level: 'silent' }), limits: busyMachineLimits });
   await app.ready();
   const auth = async (role: Role) => ({
     authorization: `Bearer ${await mintToken(keys.idpJwk, { sub: `${role}-user`, roles: [role], ...(role === 'opd' ? { opd: 'DPUPR' } : {}) }, {
