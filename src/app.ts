@@ -6,6 +6,8 @@ import pino from 'pino';
 import { pseudonymizer } from './audit/pseudonym.ts';
 import { localDate, type AppContext, type AppDeps } from './context.ts';
 import { authPlugin } from './http/auth.ts';
+import { JSON_BODY_LIMIT } from './http/body-limits.ts';
+import { errorResponsesPlugin } from './http/error-responses.ts';
 import { handleFrameworkError, installErrorHandling } from './http/errors.ts';
 import { limitSettings, limitsPlugin, serverOptions, type LimitSettings } from './http/limits.ts';
 import { AppError } from './http/problem.ts';
@@ -20,13 +22,10 @@ import { contractorRoutes } from './contractors/routes.ts';
 import { projectRoutes } from './projects/routes.ts';
 import { rosterRoutes } from './roster/routes.ts';
 import { membershipRoutes } from './memberships/routes.ts';
+import { createGate } from './disbursements/gate.ts';
 import { disbursementRoutes } from './disbursements/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { holidayRoutes } from './holidays/routes.ts';
-
-export const JSON_BODY_LIMIT = 1024 * 1024;
-export const LARGE_JSON_BODY_LIMIT = 8 * 1024 * 1024;
-export const STREAM_BODY_LIMIT = 512 * 1024 * 1024;
 
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
@@ -107,6 +106,7 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   installErrorHandling(app);
   // Before swagger, auth and the routes: it sheds load before authentication and sets route budgets.
   await app.register(limitsPlugin, { settings: limits });
+  await app.register(errorResponsesPlugin);
   await registerSwagger(app);
   await app.register(authPlugin, {
     settings: {
@@ -118,13 +118,15 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
     },
   });
 
+  // One gate per app: decisions and the compliance dry run share its roster cache.
+  const gate = createGate(ctx);
   await app.register(opsRoutes, { ctx });
   await app.register(opdRoutes, { ctx });
   await app.register(contractorRoutes, { ctx });
-  await app.register(projectRoutes, { ctx });
+  await app.register(projectRoutes, { ctx, gate });
   await app.register(rosterRoutes, { ctx });
   await app.register(membershipRoutes, { ctx });
-  await app.register(disbursementRoutes, { ctx });
+  await app.register(disbursementRoutes, { ctx, gate });
   await app.register(auditRoutes, { ctx });
   await app.register(holidayRoutes, { ctx });
   return app;

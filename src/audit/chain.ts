@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -47,7 +46,5 @@ export interface AuditEvent {
 
 /** SHA-256 (hex) of the RFC 8785 canonical JSON of the event without `hash`. */
 export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
-  const text = canonicalize(event);
-  if (text === undefined) throw new Error('audit event cannot be canonicalised');
-  return hash('sha256', text, 'hex');
+  return sha256Hex(canonicalJson(event));
 }

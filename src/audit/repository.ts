@@ -133,38 +133,3 @@ export function exportLines(db: Executor, format: 'ndjson' | 'csv', afterSeq: nu
     select seq, ${format === 'csv' ? CSV_LINE : NDJSON_LINE} as line
     from audit_events where ${where(afterSeq, untilSeq, filters)} order by seq limit ${limit}`);
 }
-
-export interface ReceiptRow {
-  id: string;
-  project_id: string;
-  project_code: string;
-  opd_code: string;
-  stage: string;
-  amount: string | number;
-  request_ref: string;
-  decision: string;
-  reasons: unknown;
-  policy_id: string;
-  policy_version: number;
-  decided_at: string;
-  evidence_sha256: string;
-  requested_by: string;
-  audit_seq: string | number | null;
-  voided_at: string | null;
-}
-
-/** What a receipt states about one decision; the evidence itself stays in the database (its hash suffices). */
-export async function findDecisionForReceipt(db: Executor, id: string): Promise<ReceiptRow | null> {
-  const [row] = await rows<ReceiptRow>(db, sql`
-    select d.id, d.project_id, p.code as project_code, p.opd_code, d.stage, d.amount, d.request_ref, d.decision,
-           d.reasons, d.policy_id, d.policy_version, d.evidence_sha256, d.requested_by,
-           to_char(d.decided_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as decided_at,
-           (select e.seq from audit_events e
-             where e.entity_id = d.id::text and e.action = 'disbursement.decided' order by e.seq limit 1) as audit_seq,
-           to_char(v.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as voided_at
-    from disbursements d
-    join projects p on p.id = d.project_id
-    left join disbursement_voids v on v.disbursement_id = d.id
-    where d.id = ${id}`);
-  return row ?? null;
-}

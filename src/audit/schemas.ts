@@ -92,11 +92,3 @@ const publicJwkSchema = z.object({
   use: z.string().optional(),
 });
 export const jwksSchema = z.object({ keys: z.array(publicJwkSchema) }).meta({ id: 'Jwks' });
-
-export const receiptSchema = z
-  .object({
-    jws: z.string().describe(
-      'Compact JWS (ES256, kid in the header, typ gerbang-receipt+jws) over { id, project: { id, code }, stage, amount, requestRef, decision, reasonCodes, policy: { id, version }, decidedAt, auditSeq, evidenceSha256, voided, issuedAt }; verify with GET /v1/audit/jwks.json',
-    ),
-  })
-  .meta({ id: 'DecisionReceipt' });

@@ -1,82 +1,8 @@
-import { hash as digest } from 'node:crypto';
+import { canonicalJsonOfParsed, quoteJsonString, sha256Hex } from '../canonical-json.ts';
 import { GENESIS_HASH, hashEvent, type AuditEvent } from './chain.ts';
 
-// RFC 8785 for values that came out of JSON.parse (plain objects, arrays, strings, finite numbers,
-// booleans, null): keys sorted by UTF-16 code units (Array#sort's default order), strings and
-// numbers printed as JSON.stringify prints them. The general `canonicalize` package also handles
-// toJSON, cycles and boxed values that parsed JSON never holds, at half the speed. A mismatch is
-// always re-checked with `hashEvent` (the package), so this is only a fast path, never the judge.
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const quote = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
-
-// Keys JS objects do not keep in insertion order (array indices come first, numerically) or that
-// a plain object cannot hold as data: such objects take the string-building path.
-const SPECIAL_KEY = /^(?:0|[1-9]\d*|__proto__)$/;
-const UNSORTABLE = Symbol('unsortable');
-
-/** The same value with every object's keys inserted in sorted order, or UNSORTABLE. */
-function sortedCopy(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const item = sortedCopy(value[i]);
-      if (item === UNSORTABLE) return UNSORTABLE;
-      out[i] = item;
-    }
-    return out;
-  }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  if (keys.length > 1) keys.sort();
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    if (SPECIAL_KEY.test(key)) return UNSORTABLE;
-    const item = sortedCopy(record[key]);
-    if (item === UNSORTABLE) return UNSORTABLE;
-    out[key] = item;
-  }
-  return out;
-}
-
-function buildCanonical(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return quote(value);
-    case 'number':
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + buildCanonical(value[i]);
-        return `${out}]`;
-      }
-      const record = value as Record<string, unknown>;
-      const keys = Object.keys(record);
-      if (keys.length > 1) keys.sort();
-      let out = '{';
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as string;
-        out += `${i === 0 ? '' : ','}${quote(key)}:${buildCanonical(record[key])}`;
-      }
-      return `${out}}`;
-    }
-    default:
-      throw new Error(`not a JSON value: ${typeof value}`);
-  }
-}
-
-/** Canonical JSON of a parsed JSON value: a sorted copy printed natively, or built by hand. */
-export function canonicalJson(value: unknown): string {
-  const sorted = sortedCopy(value);
-  return sorted === UNSORTABLE ? buildCanonical(value) : JSON.stringify(sorted);
-}
-
-// The one-shot digest is twice as fast as createHash().update().digest() for short texts.
-const sha256 = (text: string): string => digest('sha256', text, 'hex');
+// Parsed JSON is hashed through the fast canonical form (canonicalJsonOfParsed); a mismatch is
+// always re-checked with `hashEvent` (the general canonicalJson), so the fast path is never the judge.
 
 /** The reference hash (the `canonicalize` package), or '' when the value cannot be canonicalised. */
 function referenceHash(unhashed: Record<string, unknown>): string {
@@ -91,7 +17,7 @@ function referenceHash(unhashed: Record<string, unknown>): string {
 export function recomputeHash(event: Record<string, unknown>): string {
   const { hash: _hash, ...rest } = event;
   try {
-    const fast = sha256(canonicalJson(rest));
+    const fast = sha256Hex(canonicalJsonOfParsed(rest));
     if (fast === event.hash) return fast;
   } catch {
     // fall through to the reference implementation
@@ -123,15 +49,15 @@ export function storedEventHasher(): (e: StoredEvent) => string {
   const canonicalActor = (text: string): string => {
     let canonical = actors.get(text);
     if (canonical === undefined) {
-      canonical = canonicalJson(JSON.parse(text));
+      canonical = canonicalJsonOfParsed(JSON.parse(text));
       if (actors.size < 10_000) actors.set(text, canonical);
     }
     return canonical;
   };
   return (e) => {
     try {
-      const text = `{"action":${quote(e.action)},"actor":${canonicalActor(e.actorText)},"at":${quote(e.at)},"data":${canonicalJson(e.data)},"entityId":${quote(e.entityId)},"entityType":${quote(e.entityType)},"prevHash":${quote(e.prevHash)},"requestId":${e.requestId === null ? 'null' : quote(e.requestId)},"seq":${e.seq}}`;
-      const fast = sha256(text);
+      const text = `{"action":${quoteJsonString(e.action)},"actor":${canonicalActor(e.actorText)},"at":${quoteJsonString(e.at)},"data":${canonicalJsonOfParsed(e.data)},"entityId":${quoteJsonString(e.entityId)},"entityType":${quoteJsonString(e.entityType)},"prevHash":${quoteJsonString(e.prevHash)},"requestId":${e.requestId === null ? 'null' : quoteJsonString(e.requestId)},"seq":${e.seq}}`;
+      const fast = sha256Hex(text);
       if (fast === e.hash) return fast;
     } catch {
       // fall through to the reference implementation

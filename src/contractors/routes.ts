@@ -18,7 +18,7 @@ export const contractorRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     schema: {
       operationId: 'createContractor', tags: ['contractors'], summary: 'Register a contractor (penyedia jasa; admin)',
       body: createContractorBody,
-      response: { 201: contractorSchema, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+      response: { 201: contractorSchema, ...errorResponses(409) },
     },
   }, async (request, reply) => reply.code(201).send(await service.create(requestMeta(request), request.body)));
 
@@ -27,7 +27,7 @@ export const contractorRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     schema: {
       operationId: 'listContractors', tags: ['contractors'], summary: 'Search contractors by name or NIB',
       querystring: listContractorsQuery,
-      response: { 200: contractorPageSchema, ...errorResponses(401, 403, 422) },
+      response: { 200: contractorPageSchema },
     },
   }, async (request) => service.list(requestMeta(request), request.query));
 
@@ -36,7 +36,7 @@ export const contractorRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     schema: {
       operationId: 'getContractor', tags: ['contractors'], summary: 'Read one contractor',
       params: idParams,
-      response: { 200: contractorSchema, ...errorResponses(401, 403, 404, 422) },
+      response: { 200: contractorSchema, ...errorResponses(404) },
     },
   }, async (request) => service.get(requestMeta(request), request.params.id));
 };

@@ -1,11 +1,11 @@
 import { appendAudit } from '../audit/append.ts';
 import type { AppContext } from '../context.ts';
 import type { AuthContext } from '../http/auth.ts';
-import { seesPersonalData } from '../http/auth.ts';
 import { createdAtIdCursor, decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { AppError, notFound } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { maskNik } from '../policy/identifiers.ts';
+import { seesContractorNik } from './access.ts';
 import { findContractor, insertContractor, listContractors, type ContractorRow } from './repository.ts';
 import type { Contractor, CreateContractor, ListContractorsQuery } from './schemas.ts';
 
@@ -14,7 +14,7 @@ const isNikNpwp = (npwp: string): boolean => npwp.length === 16 && !npwp.startsW
 
 /** A sole trader's NPWP is their NIK: personal data, so finance sees it masked like any NIK. */
 function toContractor(row: ContractorRow, auth: AuthContext): Contractor {
-  const npwp = isNikNpwp(row.npwp) && !seesPersonalData(auth) ? maskNik(row.npwp) : row.npwp;
+  const npwp = isNikNpwp(row.npwp) && !seesContractorNik(auth) ? maskNik(row.npwp) : row.npwp;
   return { id: row.id, name: row.name, nib: row.nib, npwp, bpjsEmployerNumber: row.bpjsEmployerNumber, createdAt: row.createdAt.toISOString() };
 }
 

@@ -12,11 +12,14 @@ import { decisionsTotal } from '../ops/metrics.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
+import { errorMessage, withinDeadline } from '../memberships/deadline.ts';
 import { projectNotFound } from '../projects/access.ts';
+import { seesWorkerIdentities } from './access.ts';
+import type { Decision } from './decision.ts';
 import { evidenceSha256, type EvidenceDocument } from './evidence.ts';
-import { seesWorkersOf, type Gate } from './gate.ts';
+import type { Gate } from './gate.ts';
 import { advisoryLockKey, createInFlight, inProgress, keyReused, requestSha256 } from './idempotency.ts';
-import { recordOf, renderDecision, storedReasons, type DecisionBody, type DecisionRecord } from './render.ts';
+import { renderDecision, storedReasons, type DecisionBody } from './render.ts';
 import {
   beginDecision, findDecision, findRefreshNeeds, insertDecision,
   type ProjectRef, type StoredKey,
@@ -62,8 +65,8 @@ export function createDecider(ctx: AppContext, gate: Gate) {
     await flushWal(db);
     const row = await findDecision(db, stored.disbursementId);
     if (!row) throw new Error('idempotency key names a missing decision');
-    const view = { full: seesWorkersOf(meta.auth, row.opdCode), lang: meta.lang };
-    return { status: 200, replayed: true, body: renderDecision(recordOf(row), view) };
+    const view = { full: seesWorkerIdentities(meta.auth, row.opdCode), lang: meta.lang };
+    return { status: 200, replayed: true, body: renderDecision(row, view) };
   }
 
   /** Live upstream only: refresh stale memberships and registration within BPJS_DEADLINE_MS. */
@@ -74,28 +77,18 @@ export function createDecider(ctx: AppContext, gate: Gate) {
     const today = ctx.today();
     if (valueDate < today) throw pastValueDate(today);
     if (!needs.projectId) throw projectNotFound();
-    const deadlineMs = ctx.config.BPJS_DEADLINE_MS;
-    const deadline = new Date(Date.now() + deadlineMs);
+    const deadline = new Date(Date.now() + ctx.config.BPJS_DEADLINE_MS);
     const refreshMeta = { actor: meta.actor, requestId: meta.requestId };
-    const calls: Array<Promise<unknown>> = [];
+    const calls: Array<() => Promise<unknown>> = [];
     const { staleNiks, registrationNumber } = needs;
-    // Wrapped so that a provider throwing synchronously counts as a failed call, like a rejection.
-    if (staleNiks && staleNiks.length > 0) calls.push(Promise.resolve().then(() => ctx.provider.refreshMemberships(staleNiks, deadline, refreshMeta)));
-    if (registrationNumber && needs.registrationStale) calls.push(Promise.resolve().then(() => ctx.provider.refreshRegistrations([registrationNumber], deadline, refreshMeta)));
+    if (staleNiks && staleNiks.length > 0) calls.push(() => ctx.provider.refreshMemberships(staleNiks, deadline, refreshMeta));
+    if (registrationNumber && needs.registrationStale) calls.push(() => ctx.provider.refreshRegistrations([registrationNumber], deadline, refreshMeta));
     if (calls.length === 0) return null;
-    let timer: NodeJS.Timeout | undefined;
-    // Whatever the provider did not manage in time stays stale, and so is judged unverified; calls
-    // still running past the deadline may store what they fetch, for the next request.
-    const settled = await Promise.race([
-      Promise.allSettled(calls),
-      new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), deadlineMs + 250); }),
-    ]).finally(() => clearTimeout(timer));
-    if (settled === null) log.warn({ provider: ctx.provider.name }, 'membership provider missed the decision deadline');
-    for (const s of settled ?? []) {
-      if (s.status === 'rejected') {
-        const reason: unknown = s.reason;
-        log.warn({ provider: ctx.provider.name, err: { message: reason instanceof Error ? reason.message : String(reason) } }, 'membership provider failed');
-      }
+    // Whatever the provider did not manage in time stays stale, and so is judged unverified.
+    const outcomes = await withinDeadline(calls, deadline);
+    if (outcomes.some((o) => o.status === 'late')) log.warn({ provider: ctx.provider.name }, 'membership provider missed the decision deadline');
+    for (const o of outcomes) {
+      if (o.status === 'failed') log.warn({ provider: ctx.provider.name, err: { message: errorMessage(o.error) } }, 'membership provider failed');
     }
     return null;
   }
@@ -108,8 +101,8 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       if (start.idem) return { kind: 'stored' as const, idem: start.idem };
       const today = ctx.today();
       if (valueDate < today) throw pastValueDate(today);
-      const { project, approvals = [], version = '0' } = start;
-      if (!project) throw projectNotFound();
+      if (!start.inputs) throw projectNotFound();
+      const { project, approvals, version } = start.inputs;
 
       const decidedAt = ctx.clock();
       const roster = await gate.rosterOf(tx, project.id, version);
@@ -117,10 +110,12 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       const e = gate.evaluateRequest(project, approvals, request, roster, decidedAt.getTime());
       const { result } = e;
       const evidence: EvidenceDocument = { project: e.project, registration: e.registration, request, approvals, workersSha256: e.checked.sha256 };
-      const record: DecisionRecord = {
+      const hash = evidenceSha256(evidence);
+      const record: Decision = {
         id: randomUUID(),
         projectId: project.id,
         projectCode: project.code,
+        opdCode: project.opdCode,
         stage: body.stage,
         amount: body.amount,
         requestRef: body.requestRef,
@@ -136,11 +131,12 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         decidedAt: decidedAt.toISOString(),
         auditSeq: null,
         voided: null,
+        requestedBy: sub,
+        evidenceSha256: hash,
       };
-      const hash = evidenceSha256(evidence);
       const head = await insertDecision(
         tx,
-        { ...record, evidence, evidenceSha256: hash, requestedBy: sub, decidedAt },
+        { ...record, evidence, decidedAt },
         { key, requestSha256: requestHash },
         knownEvidence.has(e.checked.sha256) ? null : e.checked,
       );
@@ -164,7 +160,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         },
         requestId: meta.requestId,
       }, ctx.clock, head);
-      return { kind: 'decided' as const, record: { ...record, auditSeq: event.seq }, opdCode: project.opdCode, workersSha256: e.checked.sha256 };
+      return { kind: 'decided' as const, record: { ...record, auditSeq: event.seq }, workersSha256: e.checked.sha256 };
     });
   }
 
@@ -188,7 +184,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
           if (knownEvidence.size >= KNOWN_EVIDENCE_LIMIT) knownEvidence.clear();
           knownEvidence.add(outcome.workersSha256);
           decisionsTotal.inc({ decision: outcome.record.decision });
-          const view = { full: seesWorkersOf(meta.auth, outcome.opdCode), lang: meta.lang };
+          const view = { full: seesWorkerIdentities(meta.auth, outcome.record.opdCode), lang: meta.lang };
           return { status: 201, replayed: false, body: renderDecision(outcome.record, view) };
         } catch (err) {
           // The project lock makes both impossible in practice; should the database still refuse

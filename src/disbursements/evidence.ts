@@ -4,7 +4,8 @@
 // evidenceSha256 is the SHA-256 of the RFC 8785 canonical JSON of that row document, so it
 // commits to the workers through their own SHA-256 (a two-level hash, cheap per decision).
 import type { PolicyApproval, PolicyInput, PolicyProject, PolicyRegistration } from '../policy/index.ts';
-import { canonicalJson, sha256Hex, type EvidenceWorker } from './roster.ts';
+import { canonicalJson, sha256Hex } from '../canonical-json.ts';
+import type { EvidenceWorker } from './roster.ts';
 
 export interface EvidenceDocument {
   project: PolicyProject;

@@ -2,8 +2,6 @@
 // and evaluating it, with the roster cached per version and results memoised per exact input.
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/client.ts';
-import type { AuthContext } from '../http/auth.ts';
-import { hasRole } from '../http/auth.ts';
 import {
   CURRENT_POLICY_VERSION, evaluate, paymentPeriod,
   type PolicyApproval, type PolicyInput, type PolicyProject, type PolicyRegistration, type PolicyResult,
@@ -23,10 +21,6 @@ export interface Evaluation {
   checked: CheckedWorkers;
   result: PolicyResult;
 }
-
-/** Full NIKs and names: the project's own OPD, inspector, admin (never finance alone). */
-export const seesWorkersOf = (auth: AuthContext, opdCode: string): boolean =>
-  hasRole(auth, 'admin', 'inspector') || (hasRole(auth, 'opd') && auth.opd === opdCode);
 
 export function createGate(ctx: AppContext) {
   const maxAgeMs = ctx.config.MEMBERSHIP_MAX_AGE_HOURS * 3_600_000;

@@ -4,7 +4,7 @@
 // lock covers the transaction itself, across instances.
 import { createHash } from 'node:crypto';
 import { AppError } from '../http/problem.ts';
-import { canonicalJson, sha256Hex } from './roster.ts';
+import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 
 const KEY = /^[\x20-\x7e]{1,255}$/;
 

@@ -1,8 +1,8 @@
-import type { AppContext } from '../context.ts';
-import { hasRole, type AuthContext } from '../http/auth.ts';
-import { notFound } from '../http/problem.ts';
-import { findDecisionForReceipt, type ReceiptRow } from './repository.ts';
-import { signJson } from './signing.ts';
+// GET /v1/disbursements/{id}/receipt: a decision's signed receipt, for the finance system to file
+// with the SP2D. It states the decision and the hash of its evidence; the evidence itself stays here.
+import { signJson } from '../audit/signing.ts';
+import type { SigningKey } from '../keys.ts';
+import type { Decision } from './decision.ts';
 
 /** What a decision receipt states; the payload of its compact JWS. */
 export interface ReceiptPayload {
@@ -22,46 +22,28 @@ export interface ReceiptPayload {
   issuedAt: string;
 }
 
-const decisionNotFound = () => notFound({ id: 'Keputusan pencairan tidak ditemukan', en: 'Disbursement decision not found' });
-
-/** Finance reads its own decisions, OPD staff their OPD's, inspector and admin all; anyone else 404. */
-export function canReadDecision(auth: AuthContext, row: Pick<ReceiptRow, 'requested_by' | 'opd_code'>): boolean {
-  if (hasRole(auth, 'admin', 'inspector')) return true;
-  if (hasRole(auth, 'finance') && row.requested_by === auth.sub) return true;
-  return hasRole(auth, 'opd') && auth.opd === row.opd_code;
-}
-
-function reasonCodes(reasons: unknown): string[] {
-  if (!Array.isArray(reasons)) return [];
-  const codes = reasons.map((r) => (r && typeof r === 'object' ? (r as { code?: unknown }).code : undefined)).filter((c): c is string => typeof c === 'string');
-  return [...new Set(codes)];
-}
-
-export function receiptPayload(row: ReceiptRow, issuedAt: Date): ReceiptPayload {
-  if (row.audit_seq === null) {
+export function receiptPayload(d: Decision, issuedAt: Date): ReceiptPayload {
+  if (d.auditSeq === null) {
     // The decision and its event commit together; a decision without one means the log was tampered with.
-    throw new Error(`decision ${row.id} has no disbursement.decided audit event`);
+    throw new Error(`decision ${d.id} has no disbursement.decided audit event`);
   }
   return {
-    id: row.id,
-    project: { id: row.project_id, code: row.project_code },
-    stage: row.stage,
-    amount: Number(row.amount),
-    requestRef: row.request_ref,
-    decision: row.decision,
-    reasonCodes: reasonCodes(row.reasons),
-    policy: { id: row.policy_id, version: Number(row.policy_version) },
-    decidedAt: row.decided_at,
-    auditSeq: Number(row.audit_seq),
-    evidenceSha256: row.evidence_sha256,
-    voided: row.voided_at === null ? null : { at: row.voided_at },
+    id: d.id,
+    project: { id: d.projectId, code: d.projectCode },
+    stage: d.stage,
+    amount: d.amount,
+    requestRef: d.requestRef,
+    decision: d.decision,
+    reasonCodes: [...new Set(d.reasons.map((r) => r.code))],
+    policy: { id: d.policyId, version: d.policyVersion },
+    decidedAt: d.decidedAt,
+    auditSeq: d.auditSeq,
+    evidenceSha256: d.evidenceSha256,
+    voided: d.voided === null ? null : { at: d.voided.at },
     issuedAt: issuedAt.toISOString(),
   };
 }
 
-/** GET /v1/disbursements/{id}/receipt: the signed receipt, for the finance system to file with the SP2D. */
-export async function issueReceipt(ctx: AppContext, auth: AuthContext, id: string): Promise<{ jws: string }> {
-  const row = await findDecisionForReceipt(ctx.database.db, id);
-  if (!row || !canReadDecision(auth, row)) throw decisionNotFound();
-  return { jws: await signJson(ctx.keys.auditSigningKey, 'gerbang-receipt+jws', receiptPayload(row, ctx.clock())) };
-}
+/** The compact JWS (ES256) over the receipt payload. */
+export const signReceipt = (key: SigningKey, d: Decision, issuedAt: Date): Promise<string> =>
+  signJson(key, 'gerbang-receipt+jws', receiptPayload(d, issuedAt));

@@ -1,42 +1,12 @@
 // Shapes stored decisions for the API: messages in the reader's language, and personal data only
 // for those who may see it (finance gets masked NIKs and no names, everywhere).
-import { maskNik, reasonMessage, type Lang, type PolicyReason, type PolicyResult, type ReasonCode, type Severity } from '../policy/index.ts';
-import type { DecisionRow } from './repository.ts';
-
-/** A reason as stored with its decision: the named workers, and the figures its message quotes. */
-export interface StoredReason {
-  code: ReasonCode;
-  severity: Severity;
-  retryable: boolean;
-  workers?: Array<{ assignmentId: string; nik: string; name: string }>;
-  params?: { paid?: number; requiredForPayment: number; shortfall: number };
-}
+import { maskNik, reasonMessage, type Lang, type PolicyReason, type PolicyResult } from '../policy/index.ts';
+import type { Decision, StoredReason } from './decision.ts';
 
 export interface View {
   /** Full NIKs and names (opd of the project's OPD, inspector, admin). */
   full: boolean;
   lang: Lang;
-}
-
-export interface DecisionRecord {
-  id: string;
-  projectId: string;
-  projectCode: string;
-  stage: string;
-  amount: number;
-  requestRef: string;
-  final: boolean;
-  decision: 'APPROVED' | 'BLOCKED';
-  reasons: StoredReason[];
-  summary: PolicyResult['summary'];
-  policyId: string;
-  policyVersion: number;
-  periodFrom: string;
-  periodTo: string;
-  valueDate: string;
-  decidedAt: string;
-  auditSeq: number | null;
-  voided: { at: string; by: string; reason: string } | null;
 }
 
 export function storedReasons(result: PolicyResult): StoredReason[] {
@@ -63,7 +33,8 @@ export function renderReasons(reasons: readonly StoredReason[], stage: string | 
   }));
 }
 
-export function renderDecision(d: DecisionRecord, view: View) {
+/** A decision as the API answers it (the `Decision` schema). */
+export function renderDecision(d: Decision, view: View) {
   return {
     id: d.id,
     projectId: d.projectId,
@@ -85,25 +56,3 @@ export function renderDecision(d: DecisionRecord, view: View) {
 }
 export type DecisionBody = ReturnType<typeof renderDecision>;
 
-export function recordOf(row: DecisionRow): DecisionRecord {
-  return {
-    id: row.id,
-    projectId: row.projectId,
-    projectCode: row.projectCode,
-    stage: row.stage,
-    amount: Number(row.amount),
-    requestRef: row.requestRef,
-    final: row.final,
-    decision: row.decision,
-    reasons: row.reasons,
-    summary: row.summary,
-    policyId: row.policyId,
-    policyVersion: row.policyVersion,
-    periodFrom: row.periodFrom,
-    periodTo: row.periodTo,
-    valueDate: row.valueDate,
-    decidedAt: row.decidedAt,
-    auditSeq: row.auditSeq === null ? null : Number(row.auditSeq),
-    voided: row.voidedAt === null ? null : { at: row.voidedAt, by: row.voidedBy ?? '', reason: row.voidReason ?? '' },
-  };
-}

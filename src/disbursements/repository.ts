@@ -4,16 +4,17 @@ import { sql, type SQL } from 'drizzle-orm';
 import { AUDIT_HEAD_FOR_UPDATE, type AuditHead } from '../audit/append.ts';
 import { rows, type Executor } from '../db/client.ts';
 import type { PolicyApproval } from '../policy/index.ts';
+import type { DecisionScope } from './access.ts';
+import type { Decision } from './decision.ts';
 import type { EvidenceDocument } from './evidence.ts';
 import type { RawRosterRow, EvidenceWorker } from './roster.ts';
-import type { StoredReason } from './render.ts';
 
 export type ProjectRef = { id: string } | { code: string };
 
 /**
- * The project as the policy needs it, with its contractor's NPP and BPJS's registration row. Read
- * by `projectColumns` below and, for decisions, by gerbang_begin_decision (migration 0009): a
- * change here is a change there (a new migration replacing the function).
+ * The project as the policy needs it, with its contractor's NPP and BPJS's registration row: what
+ * the SQL function gerbang_decision_inputs (migration 0012) returns as `project`, for decisions and
+ * dry runs alike. A change here is a change there (a new migration replacing the function).
  */
 export interface ProjectHead {
   id: string;
@@ -39,26 +40,11 @@ export interface StoredKey {
 const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
   sql`to_char(${column} at time zone 'UTC', ${`YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"`})`;
 
-const projectColumns = sql`
-  p.id, p.code, p.opd_code as "opdCode", p.start_date::text as "startDate", p.contract_value::text as "contractValue",
-  p.vat_percent::text as "vatPercent", p.bpjs_registration_number as "bpjsRegistrationNumber",
-  p.bpjs_premium_paid::text as "bpjsPremiumPaid", c.bpjs_employer_number as "contractorEmployerNpp",
-  r.found as "regFound", r.status as "regStatus", r.premium_paid::text as "regPremiumPaid",
-  (extract(epoch from r.verified_at) * 1000)::float8 as "regVerifiedAtMs"`;
-
-const projectFrom = sql`
-  projects p join contractors c on c.id = p.contractor_id
-  left join project_registrations r on r.registration_number = p.bpjs_registration_number`;
-
 const whereRef = (ref: ProjectRef): SQL => ('id' in ref ? sql`p.id = ${ref.id}` : sql`p.code = ${ref.code}`);
 
 const storedKey = (sub: string, key: string): SQL => sql`(
   select json_build_object('requestSha256', k.request_sha256, 'disbursementId', k.disbursement_id)
   from idempotency_keys k where k.sub = ${sub} and k.key = ${key})`;
-
-const approvalsOf = (projectId: SQL): SQL => sql`coalesce((
-  select json_agg(json_build_object('stage', s.stage, 'valueDate', s.value_date) order by s.value_date, s.stage)
-  from approved_stages s where s.project_id = ${projectId}), '[]'::json)`;
 
 const versionOf = (projectId: SQL): SQL => sql`coalesce((select v.version::text from project_roster_versions v where v.project_id = ${projectId}), '0')`;
 
@@ -85,17 +71,23 @@ export async function findRefreshNeeds(db: Executor, input: { ref: ProjectRef; s
   return row ?? { idem: null, projectId: null, registrationNumber: null, registrationStale: null, staleNiks: null };
 }
 
+/** What a decision is evaluated from: the project, its APPROVED unvoided stages, its roster version. */
+export interface DecisionInputs {
+  project: ProjectHead;
+  approvals: PolicyApproval[];
+  version: string;
+}
+
 export interface DecisionStart {
   /** false: another transaction holds the idempotency key. */
   locked: boolean;
   idem?: StoredKey;
-  project?: ProjectHead;
-  approvals?: PolicyApproval[];
-  version?: string;
+  /** Absent: no such project. */
+  inputs?: DecisionInputs;
 }
 
 /**
- * The first statement of a decision's transaction (see migration 0009, gerbang_begin_decision):
+ * The first statement of a decision's transaction (see migrations 0009 and 0012, gerbang_begin_decision):
  * the key's advisory lock, the stored answer for the key, the project's row lock, and then (read
  * after the lock) the project, its approvals and its roster version, in one round trip. It also
  * lets this transaction commit without waiting for the WAL flush; the caller waits for it with
@@ -112,12 +104,10 @@ export async function beginDecision(tx: Executor, input: { lockKey: bigint; sub:
 }
 
 
-/** The compliance dry run's single read: project, approvals and roster version, no lock. */
-export async function readProjectForCompliance(db: Executor, projectId: string) {
-  const [row] = await rows<ProjectHead & { approvals: PolicyApproval[]; version: string }>(db, sql`
-    select ${projectColumns}, ${approvalsOf(sql`p.id`)} as approvals, ${versionOf(sql`p.id`)} as version
-    from ${projectFrom} where p.id = ${projectId}`);
-  return row ?? null;
+/** The compliance dry run's single read: what a decision would be evaluated from, without a lock. */
+export async function readDecisionInputs(db: Executor, projectId: string): Promise<DecisionInputs | null> {
+  const [row] = await rows<{ inputs: DecisionInputs | null }>(db, sql`select gerbang_decision_inputs(${projectId}::uuid) as inputs`);
+  return row?.inputs ?? null;
 }
 
 /** Every assignment of the project joined to its membership, as one JSON value, with the version. */
@@ -131,26 +121,11 @@ export async function loadRoster(db: Executor, projectId: string) {
   return row as { version: string; rows: RawRosterRow[] };
 }
 
-export interface NewDecision {
-  id: string;
-  projectId: string;
-  stage: string;
-  amount: number;
-  requestRef: string;
-  valueDate: string;
-  final: boolean;
-  decision: 'APPROVED' | 'BLOCKED';
-  reasons: StoredReason[];
-  summary: unknown;
-  policyId: string;
-  policyVersion: number;
-  periodFrom: string;
-  periodTo: string;
+/** A decision to store: the read model's own columns, with its evidence document. */
+export type NewDecision = Omit<Decision, 'projectCode' | 'opdCode' | 'decidedAt' | 'auditSeq' | 'voided'> & {
   evidence: EvidenceDocument;
-  evidenceSha256: string;
-  requestedBy: string;
   decidedAt: Date;
-}
+};
 
 /**
  * The decision, its evidence (unless already stored), the approval of the stage and the
@@ -176,47 +151,28 @@ export async function insertDecision(tx: Executor, d: NewDecision, key: { key: s
   return head;
 }
 
-/** A stored decision as the API shows it (without evidence), with its audit seq and void. */
-export interface DecisionRow {
-  id: string;
-  projectId: string;
-  projectCode: string;
-  opdCode: string;
-  stage: string;
-  amount: string;
-  requestRef: string;
-  valueDate: string;
-  final: boolean;
-  decision: 'APPROVED' | 'BLOCKED';
-  reasons: StoredReason[];
-  summary: { workersChecked: number; compliant: number; nonCompliant: number; unverified: number };
-  policyId: string;
-  policyVersion: number;
-  periodFrom: string;
-  periodTo: string;
-  evidenceSha256: string;
-  requestedBy: string;
-  decidedAt: string;
-  auditSeq: string | null;
-  voidedAt: string | null;
-  voidedBy: string | null;
-  voidReason: string | null;
-}
-
+/** Fills the read model `Decision` (decision.ts) from `d` (disbursements), `p` (projects), `v` (voids). */
 const decisionColumns = sql`
-  d.id, d.project_id as "projectId", p.code as "projectCode", p.opd_code as "opdCode", d.stage, d.amount::text as amount,
+  d.id, d.project_id as "projectId", p.code as "projectCode", p.opd_code as "opdCode", d.stage, d.amount::float8 as amount,
   d.request_ref as "requestRef", d.value_date::text as "valueDate", d.final, d.decision, d.reasons, d.summary,
   d.policy_id as "policyId", d.policy_version as "policyVersion", d.period_from::text as "periodFrom",
   d.period_to::text as "periodTo", d.evidence_sha256 as "evidenceSha256", d.requested_by as "requestedBy",
   ${utc(sql`d.decided_at`)} as "decidedAt",
-  (select e.seq::text from audit_events e where e.entity_id = d.id::text and e.action = 'disbursement.decided' order by e.seq limit 1) as "auditSeq",
-  ${utc(sql`v.at`)} as "voidedAt", v.by as "voidedBy", v.reason as "voidReason"`;
+  (select e.seq::float8 from audit_events e where e.entity_id = d.id::text and e.action = 'disbursement.decided' order by e.seq limit 1) as "auditSeq",
+  case when v.disbursement_id is null then null
+    else json_build_object('at', ${utc(sql`v.at`)}, 'by', v.by, 'reason', v.reason) end as voided`;
 
 const decisionFrom = sql`disbursements d join projects p on p.id = d.project_id left join disbursement_voids v on v.disbursement_id = d.id`;
 
-export async function findDecision(db: Executor, id: string, withEvidence = false) {
-  const [row] = await rows<DecisionRow & { evidence?: EvidenceDocument }>(db, sql`
-    select ${decisionColumns} ${withEvidence ? sql`, d.evidence` : sql``} from ${decisionFrom} where d.id = ${id}`);
+export async function findDecision(db: Executor, id: string): Promise<Decision | null> {
+  const [row] = await rows<Decision>(db, sql`select ${decisionColumns} from ${decisionFrom} where d.id = ${id}`);
+  return row ?? null;
+}
+
+/** The decision with the evidence document it rests on (the workers' part stays in decision_evidence). */
+export async function findDecisionWithEvidence(db: Executor, id: string): Promise<(Decision & { evidence: EvidenceDocument }) | null> {
+  const [row] = await rows<Decision & { evidence: EvidenceDocument }>(db, sql`
+    select ${decisionColumns}, d.evidence from ${decisionFrom} where d.id = ${id}`);
   return row ?? null;
 }
 
@@ -226,24 +182,43 @@ export async function findEvidenceWorkers(db: Executor, sha256: string): Promise
 }
 
 export interface ListFilter {
-  /** SQL restricting what the caller may see (from the service). */
-  scope: SQL;
+  /** Which decisions the caller may see (access.ts). */
+  scope: DecisionScope;
   projectId?: string | undefined;
   decision?: 'APPROVED' | 'BLOCKED' | undefined;
-  from?: SQL | undefined;
-  to?: SQL | undefined;
+  /** decidedAt on or after: a date YYYY-MM-DD (from the start of that day in timeZone) or an RFC 3339 instant. */
+  from?: string | undefined;
+  /** decidedAt on or before: a date (to the end of that day in timeZone) or an RFC 3339 instant. */
+  to?: string | undefined;
+  timeZone: string;
   after?: readonly [string, string] | undefined;
   limit: number;
 }
 
+function scopeCondition(scope: DecisionScope): SQL {
+  if (scope.all) return sql`true`;
+  const parts: SQL[] = [];
+  if (scope.requestedBy !== null) parts.push(sql`d.requested_by = ${scope.requestedBy}`);
+  if (scope.opdCode !== null) parts.push(sql`p.opd_code = ${scope.opdCode}`);
+  return parts.length === 0 ? sql`false` : sql`(${sql.join(parts, sql` or `)})`;
+}
+
+const isDate = (value: string): boolean => value.length === 10;
+
+/** A page of decisions, newest first, one more than `limit` when there are more. */
 export async function listDecisions(db: Executor, f: ListFilter) {
-  const conditions: SQL[] = [f.scope];
+  const tz = f.timeZone;
+  const conditions: SQL[] = [scopeCondition(f.scope)];
   if (f.projectId) conditions.push(sql`d.project_id = ${f.projectId}`);
   if (f.decision) conditions.push(sql`d.decision = ${f.decision}`);
-  if (f.from) conditions.push(f.from);
-  if (f.to) conditions.push(f.to);
+  if (f.from !== undefined) {
+    conditions.push(isDate(f.from) ? sql`d.decided_at >= (${f.from}::date::timestamp at time zone ${tz})` : sql`d.decided_at >= ${f.from}::timestamptz`);
+  }
+  if (f.to !== undefined) {
+    conditions.push(isDate(f.to) ? sql`d.decided_at < ((${f.to}::date + 1)::timestamp at time zone ${tz})` : sql`d.decided_at <= ${f.to}::timestamptz`);
+  }
   if (f.after) conditions.push(sql`(d.decided_at, d.id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`);
-  return rows<DecisionRow & { cursorAt: string }>(db, sql`
+  return rows<Decision & { cursorAt: string }>(db, sql`
     select ${decisionColumns}, ${utc(sql`d.decided_at`, 'US')} as "cursorAt"
     from ${decisionFrom} where ${sql.join(conditions, sql` and `)}
     order by d.decided_at desc, d.id desc limit ${f.limit + 1}`);

@@ -1,8 +1,7 @@
 // A project's roster joined to its workers' memberships, loaded once per roster version and turned
 // into the policy's `workers` for a period. Loading and hashing 1,000 rows costs milliseconds; the
 // version (bumped by database triggers on any change) lets every later decision reuse them.
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 import { toDayNumber, type IsoDate, type Period, type PolicyMembership, type PolicyWorker } from '../policy/index.ts';
 import { WeightedLru } from './lru.ts';
 
@@ -53,14 +52,6 @@ export type RawRosterRow = [
 
 const SEGMENTS = new Set(['JAKON', 'PU', 'BPU']);
 const CHECKED_MEMO_LIMIT = 32;
-
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new TypeError('value cannot be canonicalised');
-  return text;
-}
 
 function toRow(raw: RawRosterRow, maxAgeMs: number): RosterRow {
   const [assignmentId, nik, name, kpj, startDate, endDate, found, memberKpj, status, programs, coverageStart, coverageEnd, segment, projectNumber, employerNpp, asOfMs] = raw;

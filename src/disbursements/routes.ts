@@ -4,25 +4,23 @@ import type { AppContext } from '../context.ts';
 import { errorResponses } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { idParams } from '../http/schemas.ts';
-import { complianceRoutes } from './compliance-routes.ts';
-import { createDecider } from './decide.ts';
-import { createGate } from './gate.ts';
+import type { Gate } from './gate.ts';
 import { idempotencyKeyOf } from './idempotency.ts';
 import {
-  decisionDetailSchema, decisionPageSchema, decisionRequestBody, decisionSchema, listQuery, replaySchema, voidBody,
+  decisionDetailSchema, decisionPageSchema, decisionRequestBody, decisionSchema, listQuery, receiptSchema, replaySchema,
+  voidBody,
 } from './schemas.ts';
 import { createDisbursementService } from './service.ts';
 
 const READERS = ['finance', 'opd', 'inspector', 'admin'] as const;
 
-export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  // One gate per app: the roster cache is shared by decisions and the compliance dry run.
-  const gate = createGate(ctx);
-  const decider = createDecider(ctx, gate);
-  const service = createDisbursementService(ctx);
+/** The gate is the app's one (its roster cache is shared with the compliance dry run of projects/). */
+export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Gate }> = async (app, { ctx, gate }) => {
+  const service = createDisbursementService(ctx, gate);
 
   app.post('/v1/disbursements', {
-    config: { roles: ['finance', 'admin'] },
+    // May wait BPJS_DEADLINE_MS for the upstream.
+    config: { roles: ['finance', 'admin'], limits: 'upstream' },
     // The key is checked before the body, so a request without one is a 400 whatever its body.
     preValidation: async (request) => {
       idempotencyKeyOf(request.headers['idempotency-key']);
@@ -33,11 +31,11 @@ export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = as
       description: 'Answers 201 with an APPROVED or BLOCKED decision. A replay of the same Idempotency-Key and body answers 200 with the stored decision and `Idempotent-Replayed: true`; the same key with another body 422 IDEMPOTENCY_KEY_REUSED; a key still being decided 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped per token sub.',
       headers: z.looseObject({ 'idempotency-key': z.string().optional().describe('Required: 1..255 printable ASCII characters') }),
       body: decisionRequestBody,
-      response: { 200: decisionSchema, 201: decisionSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+      response: { 200: decisionSchema, 201: decisionSchema, ...errorResponses(404, 409) },
     },
   }, async (request, reply) => {
     const key = idempotencyKeyOf(request.headers['idempotency-key']);
-    const outcome = await decider.decide(requestMeta(request), request.body, key, request.log);
+    const outcome = await service.decide(requestMeta(request), request.body, key, request.log);
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(outcome.status).send(outcome.body);
   });
@@ -48,7 +46,7 @@ export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = as
       operationId: 'listDisbursements', tags: ['disbursements'],
       summary: 'List decisions, newest first (finance: its own; opd: its OPD\'s projects)',
       querystring: listQuery,
-      response: { 200: decisionPageSchema, ...errorResponses(401, 403, 422) },
+      response: { 200: decisionPageSchema },
     },
   }, async (request) => service.list(requestMeta(request), request.query));
 
@@ -58,7 +56,7 @@ export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = as
       operationId: 'getDisbursement', tags: ['disbursements'],
       summary: 'A decision with the evidence it rests on',
       params: idParams,
-      response: { 200: decisionDetailSchema, ...errorResponses(401, 403, 404, 422) },
+      response: { 200: decisionDetailSchema, ...errorResponses(404) },
     },
   }, async (request) => service.get(requestMeta(request), request.params.id));
 
@@ -69,7 +67,7 @@ export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = as
       summary: 'Void an APPROVED decision whose payment did not go ahead, so the stage may be requested again',
       params: idParams,
       body: voidBody,
-      response: { 200: decisionSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      response: { 200: decisionSchema, ...errorResponses(404, 409) },
     },
   }, async (request) => service.void(requestMeta(request), request.params.id, request.body.reason));
 
@@ -79,9 +77,17 @@ export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = as
       operationId: 'replayDisbursement', tags: ['disbursements'],
       summary: 'Re-evaluate the stored evidence with the stored policy version',
       params: idParams,
-      response: { 200: replaySchema, ...errorResponses(401, 403, 404, 422) },
+      response: { 200: replaySchema, ...errorResponses(404) },
     },
   }, async (request) => service.replay(requestMeta(request), request.params.id));
 
-  await app.register(complianceRoutes, { ctx, gate });
+  app.get('/v1/disbursements/:id/receipt', {
+    config: { roles: READERS },
+    schema: {
+      operationId: 'getDisbursementReceipt', tags: ['disbursements'], summary: 'Signed receipt of a decision, to file with the SP2D',
+      description: 'Finance: its own decisions; OPD staff: their OPD\'s projects; inspector and admin: all. Anything else is a 404.',
+      params: idParams,
+      response: { 200: receiptSchema, ...errorResponses(404) },
+    },
+  }, async (request) => service.receipt(requestMeta(request), request.params.id));
 };

@@ -44,14 +44,14 @@ export const reasonSchema = z
   })
   .meta({ id: 'DecisionReason' });
 
-const summarySchema = z.object({
+export const summarySchema = z.object({
   workersChecked: z.number().int(),
   compliant: z.number().int(),
   nonCompliant: z.number().int(),
   unverified: z.number().int(),
 });
-const policySchema = z.object({ id: z.string(), version: z.number().int() });
-const periodSchema = z.object({ from: z.string(), to: z.string() }).describe('The period the payment covers, both ends included');
+export const policySchema = z.object({ id: z.string(), version: z.number().int() });
+export const periodSchema = z.object({ from: z.string(), to: z.string() }).describe('The period the payment covers, both ends included');
 
 export const decisionSchema = z
   .object({
@@ -155,30 +155,10 @@ export const replaySchema = z
   })
   .meta({ id: 'DecisionReplay' });
 
-export const complianceQuery = z.object({
-  stage: stageSchema.optional().describe('Without a stage the already-approved check is skipped'),
-  valueDate: isoDateSchema.optional().describe('Default today'),
-  final: z.enum(['true', 'false']).optional().describe('Default false'),
-});
-
-export const complianceSchema = z
+export const receiptSchema = z
   .object({
-    projectId: z.uuid(),
-    stage: z.string().nullable(),
-    valueDate: z.string(),
-    final: z.boolean(),
-    decision: z.enum(['APPROVED', 'BLOCKED']),
-    reasons: z.array(reasonSchema),
-    summary: summarySchema,
-    period: periodSchema,
-    policy: policySchema,
-    premium: z.object({
-      required: z.object({ jkk: z.number().int(), jkm: z.number().int(), total: z.number().int() }),
-      requiredForPayment: z.number().int().describe('Half the total (rounded up) before the last payment, all of it for the last'),
-      paid: z.number().int().nullable().describe('null while the registration is unverified (premium not judged)'),
-      shortfall: z.number().int().describe('What must still be paid before this request could pass; never negative'),
-    }),
-    expiringSoon: z.array(z.object({ nik: z.string(), name: z.string().optional(), coverageEnd: z.string() })),
-    lastVerifiedAt: z.string().nullable().describe("Latest time of BPJS's data among the checked workers"),
+    jws: z.string().describe(
+      'Compact JWS (ES256, kid in the header, typ gerbang-receipt+jws) over { id, project: { id, code }, stage, amount, requestRef, decision, reasonCodes, policy: { id, version }, decidedAt, auditSeq, evidenceSha256, voided, issuedAt }; verify with GET /v1/audit/jwks.json',
+    ),
   })
-  .meta({ id: 'Compliance' });
+  .meta({ id: 'DecisionReceipt' });

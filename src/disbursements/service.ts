@@ -1,45 +1,25 @@
-// Reading, voiding and replaying decisions. Finance sees only what it requested; an OPD sees its
-// own projects' decisions; inspector and admin see all. Anything else is a 404.
-import { sql, type SQL } from 'drizzle-orm';
+// The decisions feature behind every /v1/disbursements route: deciding (decide.ts), reading,
+// voiding, replaying and signing receipts. Who may do what is access.ts's answer.
 import { appendAudit } from '../audit/append.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import type { AppContext } from '../context.ts';
-import { hasRole, type AuthContext } from '../http/auth.ts';
 import { createdAtIdCursor, decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { AppError } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { evaluate, maskNik, type PolicyResult } from '../policy/index.ts';
+import { canReadDecision, canVoidDecision, decisionNotFound, decisionScope, seesWorkerIdentities } from './access.ts';
+import type { Decision, StoredReason } from './decision.ts';
+import { createDecider, type Log } from './decide.ts';
 import { evidenceIntact, policyInputOf, registrationEvidence, type EvidenceDocument } from './evidence.ts';
-import { seesWorkersOf } from './gate.ts';
-import { canonicalJson, type EvidenceWorker } from './roster.ts';
-import { recordOf, renderDecision, renderReasons, storedReasons, type StoredReason, type View } from './render.ts';
+import type { Gate } from './gate.ts';
+import { signReceipt } from './receipt.ts';
+import type { EvidenceWorker } from './roster.ts';
+import { renderDecision, renderReasons, storedReasons, type View } from './render.ts';
 import {
-  findDecision, findEvidenceWorkers, insertVoid, isVoided, listDecisions, lockDecisionForVoid, type DecisionRow,
+  findDecision, findDecisionWithEvidence, findEvidenceWorkers, insertVoid, isVoided, listDecisions, lockDecisionForVoid,
 } from './repository.ts';
-import type { listQuery } from './schemas.ts';
+import type { DecisionRequest, listQuery } from './schemas.ts';
 import type { z } from 'zod';
-
-export const decisionNotFound = (): AppError =>
-  new AppError('NOT_FOUND', { detail: { id: 'Keputusan pencairan tidak ditemukan', en: 'Disbursement decision not found' } });
-
-export function canReadDecision(auth: AuthContext, d: { requestedBy: string; opdCode: string }): boolean {
-  if (hasRole(auth, 'admin', 'inspector')) return true;
-  if (hasRole(auth, 'finance') && d.requestedBy === auth.sub) return true;
-  return hasRole(auth, 'opd') && auth.opd === d.opdCode;
-}
-
-const canVoidDecision = (auth: AuthContext, d: { requestedBy: string }): boolean =>
-  hasRole(auth, 'admin') || (hasRole(auth, 'finance') && d.requestedBy === auth.sub);
-
-/** What the caller may list, as SQL over `d` (disbursements) and `p` (projects). */
-function listScope(auth: AuthContext): SQL {
-  if (hasRole(auth, 'admin', 'inspector')) return sql`true`;
-  const parts: SQL[] = [];
-  if (hasRole(auth, 'finance')) parts.push(sql`d.requested_by = ${auth.sub}`);
-  if (hasRole(auth, 'opd') && auth.opd) parts.push(sql`p.opd_code = ${auth.opd}`);
-  return parts.length === 0 ? sql`false` : sql`(${sql.join(parts, sql` or `)})`;
-}
-
-const isDate = (value: string): boolean => value.length === 10;
 
 /** What replay compares of the reasons: the policy's judgement, not how it is worded or shown. */
 const reasonOutline = (reasons: readonly StoredReason[]) =>
@@ -64,29 +44,37 @@ function evidenceEntries(workers: readonly EvidenceWorker[], result: PolicyResul
   });
 }
 
-export function createDisbursementService(ctx: AppContext) {
+/** The decisions feature: every /v1/disbursements route calls this. */
+export function createDisbursementService(ctx: AppContext, gate: Gate) {
   const { db } = ctx.database;
+  const decider = createDecider(ctx, gate);
+  const viewOf = (meta: RequestMeta, d: Decision): View => ({ full: seesWorkerIdentities(meta.auth, d.opdCode), lang: meta.lang });
 
   async function visibleDecision(meta: RequestMeta, id: string) {
-    const row = await findDecision(db, id, true);
+    const row = await findDecisionWithEvidence(db, id);
     if (!row || !canReadDecision(meta.auth, row)) throw decisionNotFound();
-    return row as DecisionRow & { evidence: EvidenceDocument };
+    return row;
   }
 
-  async function reEvaluate(row: DecisionRow & { evidence: EvidenceDocument }) {
+  async function reEvaluate(row: Decision & { evidence: EvidenceDocument }) {
     const workers = await findEvidenceWorkers(db, row.evidence.workersSha256);
     if (workers === null) throw new Error(`evidence ${row.evidence.workersSha256} of decision ${row.id} is missing`);
     return { workers, result: evaluate(row.policyVersion, policyInputOf(row.evidence, workers)) };
   }
 
   return {
+    /** POST /v1/disbursements (decide.ts). */
+    decide(meta: RequestMeta, body: DecisionRequest, key: string, log: Log) {
+      return decider.decide(meta, body, key, log);
+    },
+
     async get(meta: RequestMeta, id: string) {
       const row = await visibleDecision(meta, id);
-      const view = { full: seesWorkersOf(meta.auth, row.opdCode), lang: meta.lang };
+      const view = viewOf(meta, row);
       // Outcomes and codes are recomputed from the stored input: evaluation is pure.
       const { workers, result } = await reEvaluate(row);
       return {
-        ...renderDecision(recordOf(row), view),
+        ...renderDecision(row, view),
         evidenceSha256: row.evidenceSha256,
         registration: registrationEvidence(row.evidence),
         evidence: evidenceEntries(workers, result, view),
@@ -95,7 +83,7 @@ export function createDisbursementService(ctx: AppContext) {
 
     async replay(meta: RequestMeta, id: string) {
       const row = await visibleDecision(meta, id);
-      const view = { full: seesWorkersOf(meta.auth, row.opdCode), lang: meta.lang };
+      const view = viewOf(meta, row);
       const { workers, result } = await reEvaluate(row);
       const matches = result.decision === row.decision
         && result.period.from === row.periodFrom && result.period.to === row.periodTo
@@ -113,17 +101,15 @@ export function createDisbursementService(ctx: AppContext) {
     },
 
     async list(meta: RequestMeta, q: z.infer<typeof listQuery>) {
-      const tz = ctx.config.LOCAL_TIMEZONE;
       const after = decodeCursor(q.cursor, createdAtIdCursor);
-      const from = q.from === undefined ? undefined
-        : isDate(q.from) ? sql`d.decided_at >= (${q.from}::date::timestamp at time zone ${tz})` : sql`d.decided_at >= ${q.from}::timestamptz`;
-      const to = q.to === undefined ? undefined
-        : isDate(q.to) ? sql`d.decided_at < ((${q.to}::date + 1)::timestamp at time zone ${tz})` : sql`d.decided_at <= ${q.to}::timestamptz`;
-      const found = await listDecisions(db, { scope: listScope(meta.auth), projectId: q.projectId, decision: q.decision, from, to, after, limit: q.limit });
+      const found = await listDecisions(db, {
+        scope: decisionScope(meta.auth), projectId: q.projectId, decision: q.decision,
+        from: q.from, to: q.to, timeZone: ctx.config.LOCAL_TIMEZONE, after, limit: q.limit,
+      });
       const page = found.slice(0, q.limit);
       const last = page.at(-1);
       return {
-        items: page.map((row) => renderDecision(recordOf(row), { full: seesWorkersOf(meta.auth, row.opdCode), lang: meta.lang })),
+        items: page.map((row) => renderDecision(row, viewOf(meta, row))),
         nextCursor: found.length > q.limit && last ? encodeCursor([last.cursorAt, last.id]) : null,
       };
     },
@@ -145,7 +131,14 @@ export function createDisbursementService(ctx: AppContext) {
       });
       const row = await findDecision(db, id);
       if (!row) throw decisionNotFound();
-      return renderDecision(recordOf(row), { full: seesWorkersOf(meta.auth, row.opdCode), lang: meta.lang });
+      return renderDecision(row, viewOf(meta, row));
+    },
+
+    /** GET /v1/disbursements/{id}/receipt: who may read the decision may have its receipt. */
+    async receipt(meta: RequestMeta, id: string): Promise<{ jws: string }> {
+      const row = await findDecision(db, id);
+      if (!row || !canReadDecision(meta.auth, row)) throw decisionNotFound();
+      return { jws: await signReceipt(ctx.keys.auditSigningKey, row, ctx.clock()) };
     },
   };
 }

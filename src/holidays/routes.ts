@@ -16,7 +16,7 @@ export const holidayRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       summary: 'Holidays of a year (national holidays and cuti bersama); working days are Mon-Fri less these',
       security: [],
       querystring: holidaysQuery,
-      response: { 200: holidayYearSchema, ...errorResponses(422) },
+      response: { 200: holidayYearSchema },
     },
   }, async (request) => service.read(request.query.year));
 
@@ -27,7 +27,7 @@ export const holidayRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       summary: 'Replace the holidays of a year (admin; from the SKB), audited as holidays.replaced',
       params: yearParams,
       body: replaceHolidaysBody,
-      response: { 200: holidayYearSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+      response: { 200: holidayYearSchema, ...errorResponses(404) },
     },
   }, async (request) => service.replace(requestMeta(request), request.params.year, request.body));
 };

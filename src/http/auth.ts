@@ -128,5 +128,3 @@ export const authPlugin = fp<AuthPluginOptions>(async (app: FastifyInstance, { s
 
 export const hasRole = (auth: AuthContext, ...roles: Role[]): boolean => auth.roles.some((r) => roles.includes(r));
 
-/** Whether the caller may see full NIKs and names (finance never does). */
-export const seesPersonalData = (auth: AuthContext): boolean => hasRole(auth, 'opd', 'inspector', 'admin');

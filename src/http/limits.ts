@@ -1,6 +1,6 @@
 // Resource limits: how many requests a caller may send, how long a request may take to arrive and
-// to be answered, and when the process sheds load. Body size limits live with the routes (app.ts
-// JSON_BODY_LIMIT and friends, streaming.ts for CSV/NDJSON).
+// to be answered, and when the process sheds load. Each route declares its class in `config.limits`.
+// Body size limits: body-limits.ts.
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerOptions } from 'node:http';
 import { Socket } from 'node:net';
@@ -10,11 +10,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import type { AuthContext } from './auth.ts';
-import { AppError, PROBLEMS, problemBody, problemSchema, type ProblemCode } from './problem.ts';
+import { AppError, PROBLEMS, problemBody, type ProblemCode } from './problem.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Set by limitsPlugin from the route's class: after this long the request is answered 503 REQUEST_TIMEOUT. */
+    /** The route's limits, declared on the route (see RouteLimits); absent: 'default'. */
+    limits?: RouteLimits;
+    /** Set by limitsPlugin from `limits`: after this long the request is answered 503 REQUEST_TIMEOUT. */
     timeBudgetMs?: number;
   }
 }
@@ -70,30 +72,15 @@ export function limitSettings(config: Config, overrides: Partial<LimitSettings> 
 }
 
 /**
- * How long each route may take to start answering. `default`: handlerTimeoutMs. `upstream`: may wait
- * BPJS_DEADLINE_MS for BPJS. `long`: imports and whole-log verification, bounded by their size rather
- * than a clock; once their body has arrived the socket's idle timeout is lifted too (the silence is
- * our own work, e.g. merging a million memberships). `health`: never rate limited, shed or timed out
- * (their 503 is their own). A budget ends when the answer starts: a streamed export (audit events as
- * NDJSON) is not cut once it flows, and the idle timeout still catches a reader that stops reading.
- * onReady checks that each entry names a registered route.
+ * What a route declares in its `config.limits`: how long it may take to start answering.
+ * `default` (or nothing): handlerTimeoutMs. `upstream`: may wait BPJS_DEADLINE_MS for BPJS. `long`:
+ * imports and whole-log verification, bounded by their size rather than a clock; once their body has
+ * arrived the socket's idle timeout is lifted too (the silence is our own work, e.g. merging a
+ * million memberships). `health`: never rate limited, shed or timed out (their 503 is their own). A
+ * budget ends when the answer starts: a streamed export (audit events as NDJSON) is not cut once it
+ * flows, and the idle timeout still catches a reader that stops reading.
  */
-type RouteClass = 'default' | 'upstream' | 'long' | 'health';
-const ROUTE_CLASSES: Readonly<Record<string, RouteClass>> = {
-  'POST /v1/disbursements': 'upstream',
-  'POST /v1/projects/:id/verify': 'upstream',
-  'PUT /v1/projects/:id/workers': 'long',
-  'POST /v1/memberships/import': 'long',
-  'GET /v1/audit/verify': 'long',
-  'GET /healthz': 'health',
-  'GET /readyz': 'health',
-};
-
-const HEALTH_URLS = new Set(Object.entries(ROUTE_CLASSES).filter(([, c]) => c === 'health').map(([k]) => k.split(' ')[1]));
-
-function classOf(method: string, url: string): RouteClass {
-  return ROUTE_CLASSES[`${method === 'HEAD' ? 'GET' : method} ${url}`] ?? 'default';
-}
+export type RouteLimits = 'default' | 'upstream' | 'long' | 'health';
 
 /** Options for Fastify's factory: socket-level timeouts, which only a listening server has. */
 export function serverOptions(s: LimitSettings) {
@@ -205,19 +192,13 @@ export interface LimitsPluginOptions {
  * `sub`) and before the body is read or validated (so a limited caller costs nothing more).
  */
 export const limitsPlugin = fp<LimitsPluginOptions>(async (app, { settings: s }) => {
-  const seen = new Set<string>();
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const cls = classOf(String(methods[0]), route.url);
-    if (cls !== 'default') seen.add(`${methods[0] === 'HEAD' ? 'GET' : methods[0]} ${route.url}`);
+    const cls: RouteLimits = route.config?.limits ?? 'default';
     if (cls === 'health') {
       // Probes must see the process as it is: never limited (checked by @fastify/rate-limit's onRoute, registered below).
       route.config = { ...route.config, rateLimit: false };
       return;
     }
-    // Documented routes say what any of them may answer now: 429 (rate limit) and 503 (overload, timeout).
-    const response = route.schema?.response as Record<string, unknown> | undefined;
-    if (response) route.schema = { ...route.schema, response: { 429: problemSchema, 503: problemSchema, ...response } };
     const budget = cls === 'default' ? s.handlerTimeoutMs : cls === 'upstream' ? s.upstreamHandlerTimeoutMs : undefined;
     if (budget !== undefined) {
       route.config = { ...route.config, timeBudgetMs: budget };
@@ -226,10 +207,6 @@ export const limitsPlugin = fp<LimitsPluginOptions>(async (app, { settings: s })
     if (cls === 'long') route.onRequest = appendHook(route.onRequest, releaseIdleAfterBody);
   });
   app.addHook('onRequest', startBudget);
-  app.addHook('onReady', async () => {
-    const missing = Object.keys(ROUTE_CLASSES).filter((k) => !seen.has(k));
-    if (missing.length) throw new Error(`limits.ts names routes that do not exist: ${missing.join(', ')}`);
-  });
 
   // A response that went out before the body was in (401, 413, 503 timeout): Node keeps reading and
   // discarding the rest so the client can read the answer, but only for lingerMs.
@@ -255,7 +232,7 @@ export const limitsPlugin = fp<LimitsPluginOptions>(async (app, { settings: s })
     exposeStatusRoute: false,
     // A rejected promise reaches the shared error handler (problem+json); undefined lets the request through.
     pressureHandler: async (request, _reply, type, value) => {
-      if (HEALTH_URLS.has(request.routeOptions.url ?? '')) return;
+      if (request.routeOptions.config.limits === 'health') return;
       const now = Date.now();
       if (now - lastShedLog > 1_000) {
         lastShedLog = now;

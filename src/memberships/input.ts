@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { STREAM_BODY_LIMIT } from '../app.ts';
+import { STREAM_BODY_LIMIT } from '../http/body-limits.ts';
 import { csvRecords, isBodyStream, ndjsonRecords, type BodyFormat } from '../http/streaming.ts';
 import { validationFailed } from '../http/problem.ts';
 import { CSV_COLUMNS } from './schemas.ts';

@@ -3,11 +3,11 @@ import type { AppContext } from '../context.ts';
 import { errorResponses } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { idParams } from '../http/schemas.ts';
+import type { Gate } from '../disbursements/gate.ts';
 import { createComplianceService } from './compliance.ts';
-import type { Gate } from './gate.ts';
 import { complianceQuery, complianceSchema } from './schemas.ts';
 
-/** GET /v1/projects/{id}/compliance lives with the gate it dry-runs (registered from routes.ts). */
+/** GET /v1/projects/{id}/compliance: the gate's dry run for one project (registered from routes.ts). */
 export const complianceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Gate }> = async (app, { ctx, gate }) => {
   const service = createComplianceService(ctx, gate);
 
@@ -19,7 +19,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Ga
       description: 'Never calls the BPJS provider. Without `stage` the already-approved check is skipped. Finance sees masked NIKs and no names.',
       params: idParams,
       querystring: complianceQuery,
-      response: { 200: complianceSchema, ...errorResponses(401, 403, 404, 422) },
+      response: { 200: complianceSchema, ...errorResponses(404) },
     },
   }, async (request) => {
     const { stage, valueDate, final } = request.query;

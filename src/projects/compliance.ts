@@ -2,11 +2,11 @@
 // never calls the provider and records nothing (no transaction, no lock, no audit event).
 import type { AppContext } from '../context.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
-import { canSeeProject, projectNotFound } from '../projects/access.ts';
-import type { Gate } from './gate.ts';
-import { seesWorkersOf } from './gate.ts';
-import { renderReasons, storedReasons, workerView } from './render.ts';
-import { readProjectForCompliance } from './repository.ts';
+import { seesWorkerIdentities } from '../disbursements/access.ts';
+import type { Gate } from '../disbursements/gate.ts';
+import { renderReasons, storedReasons, workerView } from '../disbursements/render.ts';
+import { readDecisionInputs } from '../disbursements/repository.ts';
+import { canSeeProject, projectNotFound } from './access.ts';
 
 export interface ComplianceRequest {
   stage?: string | undefined;
@@ -18,13 +18,14 @@ export function createComplianceService(ctx: AppContext, gate: Gate) {
   const { db } = ctx.database;
   return {
     async check(meta: RequestMeta, projectId: string, q: ComplianceRequest) {
-      const head = await readProjectForCompliance(db, projectId);
-      if (!head || !canSeeProject(meta.auth, head.opdCode)) throw projectNotFound();
+      const inputs = await readDecisionInputs(db, projectId);
+      if (!inputs || !canSeeProject(meta.auth, inputs.project.opdCode)) throw projectNotFound();
+      const head = inputs.project;
       const nowMs = ctx.clock().getTime();
-      const roster = await gate.rosterOf(db, head.id, head.version);
+      const roster = await gate.rosterOf(db, head.id, inputs.version);
       const request = { stage: q.stage ?? null, valueDate: q.valueDate ?? ctx.today(), final: q.final };
-      const { result, checked } = gate.evaluateRequest(head, head.approvals, request, roster, nowMs);
-      const view = { full: seesWorkersOf(meta.auth, head.opdCode), lang: meta.lang };
+      const { result, checked } = gate.evaluateRequest(head, inputs.approvals, request, roster, nowMs);
+      const view = { full: seesWorkerIdentities(meta.auth, head.opdCode), lang: meta.lang };
       let lastVerifiedAt: string | null = null;
       for (const w of checked.workers) if (w.verifiedAt !== null && (lastVerifiedAt === null || w.verifiedAt > lastVerifiedAt)) lastVerifiedAt = w.verifiedAt;
       return {

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.ts';
+import type { Gate } from '../disbursements/gate.ts';
 import { errorResponses } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { idParams } from '../http/schemas.ts';
+import { complianceRoutes } from './compliance-routes.ts';
 import { createProjectBody, listProjectsQuery, patchProjectBody, projectPageSchema, projectSchema } from './schemas.ts';
 import { createProjectService } from './service.ts';
 import { verifyRoutes } from './verify-routes.ts';
@@ -12,7 +14,7 @@ import { verifyRoutes } from './verify-routes.ts';
 const READERS = ['admin', 'inspector', 'opd', 'finance'] as const;
 const MANAGERS = ['admin', 'opd'] as const;
 
-export const projectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const projectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Gate }> = async (app, { ctx, gate }) => {
   const service = createProjectService(ctx);
 
   app.post('/v1/projects', {
@@ -21,7 +23,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       operationId: 'createProject', tags: ['projects'], summary: 'Register a construction project (paket pekerjaan)',
       description: 'Admin for any OPD; OPD staff only for their own (another opdCode is a 422 on opdCode).',
       body: createProjectBody,
-      response: { 201: projectSchema, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+      response: { 201: projectSchema, ...errorResponses(409) },
     },
   }, async (request, reply) => reply.code(201).send(await service.create(requestMeta(request), request.body)));
 
@@ -30,7 +32,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     schema: {
       operationId: 'listProjects', tags: ['projects'], summary: 'List projects (OPD staff: their own OPD only)',
       querystring: listProjectsQuery,
-      response: { 200: projectPageSchema, ...errorResponses(401, 403, 422) },
+      response: { 200: projectPageSchema },
     },
   }, async (request) => service.list(requestMeta(request), request.query));
 
@@ -39,7 +41,7 @@ export const projectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     schema: {
       operationId: 'getProject', tags: ['projects'], summary: 'Read one project with its required premium',
       params: idParams,
-      response: { 200: projectSchema, ...errorResponses(401, 403, 404, 422) },
+      response: { 200: projectSchema, ...errorResponses(404) },
     },
   }, async (request) => service.get(requestMeta(request), request.params.id));
 
@@ -50,9 +52,10 @@ export const projectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       description: 'Every field but `code` may change; OPD staff may not change `opdCode`. The date rules are checked on the merged result.',
       params: idParams,
       body: patchProjectBody,
-      response: { 200: projectSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      response: { 200: projectSchema, ...errorResponses(404, 409) },
     },
   }, async (request) => service.update(requestMeta(request), request.params.id, request.body));
 
   await app.register(verifyRoutes, { ctx });
+  await app.register(complianceRoutes, { ctx, gate });
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { periodSchema, policySchema, reasonSchema, stageSchema, summarySchema } from '../disbursements/schemas.ts';
 import { cursorSchema, limitSchema, pageSchema } from '../http/pagination.ts';
 import type { FieldError } from '../http/problem.ts';
 import { digitStringSchema, isoDateSchema, moneySchema } from '../http/schemas.ts';
@@ -133,3 +134,31 @@ export const listProjectsQuery = z.object({
 export type ListProjectsQuery = z.infer<typeof listProjectsQuery>;
 
 export const projectPageSchema = pageSchema(projectSchema);
+
+export const complianceQuery = z.object({
+  stage: stageSchema.optional().describe('Without a stage the already-approved check is skipped'),
+  valueDate: isoDateSchema.optional().describe('Default today'),
+  final: z.enum(['true', 'false']).optional().describe('Default false'),
+});
+
+export const complianceSchema = z
+  .object({
+    projectId: z.uuid(),
+    stage: z.string().nullable(),
+    valueDate: z.string(),
+    final: z.boolean(),
+    decision: z.enum(['APPROVED', 'BLOCKED']),
+    reasons: z.array(reasonSchema),
+    summary: summarySchema,
+    period: periodSchema,
+    policy: policySchema,
+    premium: z.object({
+      required: z.object({ jkk: z.number().int(), jkm: z.number().int(), total: z.number().int() }),
+      requiredForPayment: z.number().int().describe('Half the total (rounded up) before the last payment, all of it for the last'),
+      paid: z.number().int().nullable().describe('null while the registration is unverified (premium not judged)'),
+      shortfall: z.number().int().describe('What must still be paid before this request could pass; never negative'),
+    }),
+    expiringSoon: z.array(z.object({ nik: z.string(), name: z.string().optional(), coverageEnd: z.string() })),
+    lastVerifiedAt: z.string().nullable().describe("Latest time of BPJS's data among the checked workers"),
+  })
+  .meta({ id: 'Compliance' });

@@ -28,7 +28,7 @@ export const verifyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   const service = createVerifyService(ctx);
 
   app.post('/v1/projects/:id/verify', {
-    config: { roles: ['admin', 'opd'] },
+    config: { roles: ['admin', 'opd'], limits: 'upstream' },
     schema: {
       operationId: 'verifyProject', tags: ['projects'],
       summary: 'Refresh now, from BPJS, the registration and the memberships a payment request today would check (admin or the project\'s OPD)',
@@ -43,7 +43,7 @@ export const verifyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         'Finance and inspector: 403; another OPD\'s project: 404.',
       ].join(' '),
       params: idParams,
-      response: { 200: verifyResultSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      response: { 200: verifyResultSchema, ...errorResponses(404, 409) },
     },
   }, async (request) => service.verify(requestMeta(request), request.params.id, request.log));
 };

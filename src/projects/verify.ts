@@ -5,13 +5,11 @@
 import type { AppContext } from '../context.ts';
 import { AppError } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
+import { errorMessage, withinDeadline } from '../memberships/deadline.ts';
 import type { RefreshMeta, RefreshOutcome } from '../memberships/provider.ts';
 import { paymentPeriod, type Period } from '../policy/index.ts';
 import { canManageProject, projectNotFound } from './access.ts';
 import { findCheckedNiks, findVerifyTarget } from './verify-repository.ts';
-
-/** How long past the deadline a provider may take to store what it fetched (as decisions allow). */
-const STORE_GRACE_MS = 250;
 
 export type RegistrationOutcome = 'REFRESHED' | 'NOT_FOUND' | 'FAILED';
 
@@ -41,30 +39,18 @@ export const liveProviderRequired = (): AppError =>
 export function createVerifyService(ctx: AppContext) {
   const { db } = ctx.database;
 
-  /**
-   * Runs one refresh, answering "all failed" when the provider throws or has not finished by
-   * `until` (it may still store what it fetched, for later requests).
-   */
-  async function bounded(what: string, keys: string[], until: number, log: Log, run: () => Promise<RefreshOutcome>): Promise<RefreshOutcome> {
+  /** One refresh within the deadline; "all failed" when the provider throws or has not finished in time. */
+  async function bounded(what: string, keys: string[], deadline: Date, log: Log, run: () => Promise<RefreshOutcome>): Promise<RefreshOutcome> {
     const allFailed: RefreshOutcome = { refreshed: [], notFound: [], failed: [...keys] };
     if (keys.length === 0) return allFailed;
-    let timer: NodeJS.Timeout | undefined;
-    const timeUp = new Promise<RefreshOutcome>((resolve) => {
-      timer = setTimeout(() => {
-        log.warn({ provider: ctx.provider.name, what }, 'membership provider missed the verification deadline');
-        resolve(allFailed);
-      }, Math.max(0, until - Date.now()));
-    });
-    // Wrapped so that a provider throwing synchronously counts as a failure, like a rejection.
-    const call = Promise.resolve().then(run).catch((err: unknown) => {
-      log.warn({ provider: ctx.provider.name, what, err: { message: err instanceof Error ? err.message : String(err) } }, 'membership provider failed');
-      return allFailed;
-    });
-    try {
-      return await Promise.race([call, timeUp]);
-    } finally {
-      clearTimeout(timer);
+    const [outcome] = await withinDeadline([run], deadline);
+    if (outcome?.status === 'done') return outcome.value;
+    if (outcome?.status === 'failed') {
+      log.warn({ provider: ctx.provider.name, what, err: { message: errorMessage(outcome.error) } }, 'membership provider failed');
+    } else {
+      log.warn({ provider: ctx.provider.name, what }, 'membership provider missed the verification deadline');
     }
+    return allFailed;
   }
 
   return {
@@ -76,14 +62,12 @@ export function createVerifyService(ctx: AppContext) {
 
       const period = paymentPeriod(project.startDate, project.approvals, ctx.today());
       const niks = await findCheckedNiks(db, project.id, period);
-      const deadlineMs = ctx.config.BPJS_DEADLINE_MS;
-      const deadline = new Date(Date.now() + deadlineMs);
-      const until = deadline.getTime() + STORE_GRACE_MS;
+      const deadline = new Date(Date.now() + ctx.config.BPJS_DEADLINE_MS);
       const refreshMeta: RefreshMeta = { actor: meta.actor, requestId: meta.requestId };
       const number = project.registrationNumber;
       const [members, registration] = await Promise.all([
-        bounded('memberships', niks, until, log, () => ctx.provider.refreshMemberships(niks, deadline, refreshMeta)),
-        bounded('registration', number === null ? [] : [number], until, log, () => ctx.provider.refreshRegistrations(number === null ? [] : [number], deadline, refreshMeta)),
+        bounded('memberships', niks, deadline, log, () => ctx.provider.refreshMemberships(niks, deadline, refreshMeta)),
+        bounded('registration', number === null ? [] : [number], deadline, log, () => ctx.provider.refreshRegistrations(number === null ? [] : [number], deadline, refreshMeta)),
       ]);
 
       // Counted over the asked NIKs only, so checked = refreshed + notFound + failed whatever the provider says.

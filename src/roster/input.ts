@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { STREAM_BODY_LIMIT } from '../app.ts';
+import { STREAM_BODY_LIMIT } from '../http/body-limits.ts';
 import { validationFailed } from '../http/problem.ts';
 import { csvRecords, RecordErrors } from '../http/streaming.ts';
 import { CSV_COLUMNS, MAX_ROSTER_ERRORS, MAX_WORKERS, workerInput, type WorkerRow } from './schemas.ts';

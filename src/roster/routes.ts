@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { LARGE_JSON_BODY_LIMIT } from '../app.ts';
+import { LARGE_JSON_BODY_LIMIT } from '../http/body-limits.ts';
 import type { AppContext } from '../context.ts';
 import { errorResponses } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
@@ -25,12 +25,13 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       description: 'By default the active roster (what a replacement replaces); `includeEnded=true` adds removed assignments.',
       params: idParams,
       querystring: rosterQuery,
-      response: { 200: rosterSchema, ...errorResponses(401, 403, 404, 422) },
+      response: { 200: rosterSchema, ...errorResponses(404) },
     },
   }, async (request) => ({ items: await service.list(requestMeta(request), request.params.id, request.query.includeEnded) }));
 
   app.put('/v1/projects/:id/workers', {
-    config: { roles: MANAGERS },
+    // A whole roster: bounded by its size, not by a clock.
+    config: { roles: MANAGERS, limits: 'long' },
     bodyLimit: LARGE_JSON_BODY_LIMIT, // JSON; CSV is streamed and capped at 512 MiB while read
     // Rows are validated by the service (one zod schema for JSON and CSV), so every bad row is listed.
     validatorCompiler: bodyValidatedByRoute,
@@ -44,7 +45,7 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       consumes: REPLACE_TYPES,
       params: idParams,
       body: replaceRosterBody,
-      response: { 200: replaceResultSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+      response: { 200: replaceResultSchema, ...errorResponses(404) },
     },
   }, async (request, reply) => {
     const format = bodyFormat(request);
@@ -61,7 +62,7 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       operationId: 'addWorker', tags: ['roster'], summary: 'Add one worker to the active roster',
       params: idParams,
       body: workerInput,
-      response: { 201: workerSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      response: { 201: workerSchema, ...errorResponses(404, 409) },
     },
   }, async (request, reply) => reply.code(201).send(await service.add(requestMeta(request), request.params.id, request.body)));
 
@@ -71,7 +72,7 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       operationId: 'endWorker', tags: ['roster'], summary: 'End one worker\'s assignment (today is their last day)',
       description: 'The end date becomes today (unless it was earlier) and the assignment leaves the active roster; it stays in the history.',
       params: assignmentParams,
-      response: { 200: workerSchema, ...errorResponses(401, 403, 404, 422) },
+      response: { 200: workerSchema, ...errorResponses(404) },
     },
   }, async (request) => service.end(requestMeta(request), request.params.id, request.params.assignmentId));
 };

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { CompactSign, compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, type JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { appendAudit } from '../../src/audit/append.ts';
-import type { ReceiptPayload } from '../../src/audit/receipt.ts';
+import type { ReceiptPayload } from '../../src/disbursements/receipt.ts';
 import { verifyJson } from '../../src/audit/signing.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { es256Jwk } from '../helpers/keys.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JSON_BODY_LIMIT, LARGE_JSON_BODY_LIMIT } from '../../src/app.ts';
+import { JSON_BODY_LIMIT, LARGE_JSON_BODY_LIMIT } from '../../src/http/body-limits.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { createResponseChecker, type Notes } from '../helpers/fuzz-check.ts';
 import { createFuzzFixtures } from '../helpers/fuzz-fixtures.ts';

@@ -1,0 +1,89 @@
+// RFC 8785 canonical JSON, the one form every hash in Gerbang is taken over: audit events, the
+// evidence of decisions, idempotent request bodies.
+import { hash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+/** Canonical JSON of any JSON-able value (the `canonicalize` package: toJSON applied, undefined dropped). */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new TypeError('value cannot be canonicalised');
+  return text;
+}
+
+/** SHA-256 hex of a text; the one-shot digest is twice as fast as createHash() for short texts. */
+export const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
+
+// The same output for values that came out of JSON.parse (plain objects, arrays, strings, finite
+// numbers, booleans, null), at twice the speed: keys sorted by UTF-16 code units (Array#sort's
+// default order), strings and numbers printed as JSON.stringify prints them. It knows nothing of
+// toJSON, cycles or boxed values, which parsed JSON never holds; the verifier uses it as a fast
+// path and re-checks any mismatch with canonicalJson.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** A string as canonical JSON prints it. */
+export const quoteJsonString = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
+
+// Keys JS objects do not keep in insertion order (array indices come first, numerically) or that
+// a plain object cannot hold as data: such objects take the string-building path.
+const SPECIAL_KEY = /^(?:0|[1-9]\d*|__proto__)$/;
+const UNSORTABLE = Symbol('unsortable');
+
+/** The same value with every object's keys inserted in sorted order, or UNSORTABLE. */
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = sortedCopy(value[i]);
+      if (item === UNSORTABLE) return UNSORTABLE;
+      out[i] = item;
+    }
+    return out;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (SPECIAL_KEY.test(key)) return UNSORTABLE;
+    const item = sortedCopy(record[key]);
+    if (item === UNSORTABLE) return UNSORTABLE;
+    out[key] = item;
+  }
+  return out;
+}
+
+function buildCanonical(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return quoteJsonString(value);
+    case 'number':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + buildCanonical(value[i]);
+        return `${out}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record);
+      if (keys.length > 1) keys.sort();
+      let out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        out += `${i === 0 ? '' : ','}${quoteJsonString(key)}:${buildCanonical(record[key])}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw new Error(`not a JSON value: ${typeof value}`);
+  }
+}
+
+/** canonicalJson for a parsed JSON value only: a sorted copy printed natively, or built by hand. */
+export function canonicalJsonOfParsed(value: unknown): string {
+  const sorted = sortedCopy(value);
+  return sorted === UNSORTABLE ? buildCanonical(value) : JSON.stringify(sorted);
+}

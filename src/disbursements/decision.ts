@@ -1,0 +1,40 @@
+// The disbursement decision as Gerbang reads it back: one read model for the API's answers, the
+// access rules and the signed receipt. repository.ts `decisionColumns` is the SQL that fills it.
+import type { PolicyResult, ReasonCode, Severity } from '../policy/index.ts';
+
+/** A reason as stored with its decision: the named workers, and the figures its message quotes. */
+export interface StoredReason {
+  code: ReasonCode;
+  severity: Severity;
+  retryable: boolean;
+  workers?: Array<{ assignmentId: string; nik: string; name: string }>;
+  params?: { paid?: number; requiredForPayment: number; shortfall: number };
+}
+
+export interface Decision {
+  id: string;
+  projectId: string;
+  projectCode: string;
+  /** The OPD of the project (who may read it, who sees workers' identities). */
+  opdCode: string;
+  stage: string;
+  amount: number;
+  requestRef: string;
+  final: boolean;
+  decision: 'APPROVED' | 'BLOCKED';
+  reasons: StoredReason[];
+  summary: PolicyResult['summary'];
+  policyId: string;
+  policyVersion: number;
+  periodFrom: string;
+  periodTo: string;
+  valueDate: string;
+  /** RFC 3339 UTC with milliseconds. */
+  decidedAt: string;
+  /** seq of its `disbursement.decided` audit event. */
+  auditSeq: number | null;
+  voided: { at: string; by: string; reason: string } | null;
+  /** The token `sub` that requested it. */
+  requestedBy: string;
+  evidenceSha256: string;
+}
