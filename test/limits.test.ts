@@ -13,7 +13,7 @@ import { openPostgres } from '../src/db/client.ts';
 import type { Role } from '../src/http/auth.ts';
 import type { LimitSettings } from '../src/http/limits.ts';
 import type { MembershipProvider } from '../src/memberships/provider.ts';
-import { buildTestApp } from './helpers/app.ts';
+import { buildTestApp, busyMachineLimits } from './helpers/app.ts';
 import { testDatabaseUrl } from './helpers/database.ts';
 import { createContractor, projectPayload, uniqueCode } from './helpers/factories.ts';
 import { makeTestKeys } from './helpers/keys.ts';
@@ -50,7 +50,7 @@ async function limitedApp(limits: Partial<LimitSettings>, o: { env?: Headers; pr
   const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as { level: number; msg: string }) });
   const database = await openPostgres({ url, logger, max: 4 });
   const testKeys = await makeTestKeys();
-  const app = await buildApp({ config, database, keys: testKeys.keys, logger, clock, limits, ...(o.provider ? { provider: o.provider } : {}) });
+  const app = await buildApp({ config, database, keys: testKeys.keys, logger, clock, limits: { ...busyMachineLimits, ...limits }, ...(o.provider ? { provider: o.provider } : {}) });
   o.routes?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   afterAll(async () => {
