@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePgUrl, PgUrlError } from './db/hosts.ts';
 
 // One schema for the whole environment, parsed once at start-up and passed in (never read ad hoc).
 const port = z.coerce.number().int().min(0).max(65535);
@@ -14,14 +15,26 @@ const isIanaZone = (zone: string): boolean => {
   }
 };
 
+/** A PostgreSQL URL as libpq reads it: one host, or several (`h1:5432,h2:5432`) with target_session_attrs. */
+const postgresUrl = z.string().superRefine((url, ctx) => {
+  try {
+    const target = parsePgUrl(url);
+    if (target.hosts.length > 16) ctx.addIssue({ code: 'custom', message: 'at most 16 hosts' });
+  } catch (err) {
+    // The URL itself is never echoed: it may hold a password.
+    ctx.addIssue({ code: 'custom', message: err instanceof PgUrlError ? `not a PostgreSQL URL: ${err.message}` : 'not a PostgreSQL URL' });
+  }
+});
+
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: port.default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     METRICS_PORT: port.default(9464),
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    MIGRATION_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATABASE_URL: postgresUrl.optional(),
+    MIGRATION_DATABASE_URL: postgresUrl.optional(),
+    DATABASE_READ_URL: postgresUrl.optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     AUTH_JWKS_FILE: optionalText,
@@ -48,6 +61,7 @@ export const configSchema = z
   // `when`: run even when a field already failed, so one message names every bad or missing variable.
   .superRefine((c, ctx) => {
     const need = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (c.DATABASE_READ_URL && !c.DATABASE_URL) need('DATABASE_READ_URL', 'needs DATABASE_URL (the embedded database has no replica)');
     if (c.AUTH_JWKS_URL && c.AUTH_JWKS_FILE) need('AUTH_JWKS_FILE', 'set AUTH_JWKS_URL or AUTH_JWKS_FILE, not both');
     if (c.BPJS_PROVIDER === 'http') {
       if (!c.BPJS_API_URL) need('BPJS_API_URL', 'required when BPJS_PROVIDER=http');

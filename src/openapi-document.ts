@@ -13,7 +13,8 @@ export async function renderOpenApi(): Promise<string> {
   const refuse = () => {
     throw new Error('no database while rendering the OpenAPI document');
   };
-  const unusedDatabase: Database = { kind: 'pg', db: new Proxy({}, { get: refuse }) as Database['db'], ping: refuse, close: async () => {} };
+  const unusedDatabase: Database = { kind: 'pg', db: new Proxy({}, { get: refuse }) as Database['db'], ping: refuse, close: async () => {},
+    reader: refuse, status: refuse, readStatus: refuse };
   const app = await buildApp({
     config: loadConfig({}),
     database: unusedDatabase,

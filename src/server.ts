@@ -13,7 +13,7 @@ import { createProvider } from './bpjs/factory.ts';
 async function openDatabase(config: Config, logger: pino.Logger): Promise<Database> {
   if (config.DATABASE_URL) {
     await migratePostgres(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL);
-    return openPostgres({ url: config.DATABASE_URL, logger });
+    return openPostgres({ url: config.DATABASE_URL, ...(config.DATABASE_READ_URL ? { readUrl: config.DATABASE_READ_URL } : {}), logger });
   }
   const database = await openPglite(config.DATA_DIR);
   await migratePgliteDb(database.client);
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const base = `http://localhost:${config.PORT}`;
   logger.info(
     {
-      database: database.kind === 'pg' ? 'postgresql' : `embedded PGlite in ${config.DATA_DIR}`,
+      database: database.kind === 'pg' ? `postgresql at ${database.status().host ?? 'no host yet'}` : `embedded PGlite in ${config.DATA_DIR}`,
       docs: `${base}/docs`,
       metrics: `http://localhost:${config.METRICS_PORT}/metrics`,
     },

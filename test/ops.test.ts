@@ -43,7 +43,7 @@ describe('operations', async () => {
     expect(health.json()).toEqual({ status: 'ok' });
     const ready = await t.app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ok', database: 'ok', migrations: 'ok' });
+    expect(ready.json()).toEqual({ status: 'ok', database: 'ok', host: expect.stringMatching(/^127\.0\.0\.1:\d+$/), migrations: 'ok' });
   });
 
   it('echoes x-request-id on every kind of response, and makes one up when absent or unusable', async () => {
@@ -129,7 +129,7 @@ describe('operations', async () => {
       expect(res.body).not.toMatch(/pool|select|stack|\.ts/i);
       const ready = await c.app.inject({ url: '/readyz' });
       expect(ready.statusCode).toBe(503);
-      expect(ready.json()).toMatchObject({ status: 'unavailable', database: 'unavailable' });
+      expect(ready.json()).toMatchObject({ status: 'unavailable', database: 'down' });
       const live = await c.app.inject({ url: '/healthz' });
       expect(live.statusCode).toBe(200);
     });

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { flushWal } from '../db/client.ts';
+import { flushWal, type Executor } from '../db/client.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { appendAudit } from './append.ts';
@@ -78,7 +78,7 @@ export function createAuditService(ctx: AppContext) {
       appendAudit(tx, { actor: meta.actor, action: 'audit.exported', entityType: 'audit_log', entityId: 'audit_events', data, requestId: meta.requestId }, ctx.clock),
     );
 
-  async function* streamChunks(afterSeq: number, untilSeq: number, filters: EventFilters, format: StreamFormat): AsyncGenerator<string> {
+  async function* streamChunks(db: Executor, afterSeq: number, untilSeq: number, filters: EventFilters, format: StreamFormat): AsyncGenerator<string> {
     const newline = format === 'csv' ? '\r\n' : '\n';
     if (format === 'csv') yield CSV_HEADER + newline;
     for await (const batch of keysetChunks((after) => exportLines(db, format, after, untilSeq, filters, EXPORT_CHUNK), afterSeq, untilSeq, EXPORT_CHUNK)) {
@@ -103,8 +103,11 @@ export function createAuditService(ctx: AppContext) {
      */
     async page(meta: RequestMeta, q: EventsQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
       const cursor = decodeCursor(q.cursor, cursorSchema);
-      const [afterSeq, untilSeq] = cursor ?? [q.afterSeq ?? 0, (await readHead(db)).seq];
-      const found = await eventsPage(db, afterSeq, untilSeq, filtersOf(q), q.limit + 1);
+      // Exports may read a standby (DATABASE_READ_URL): reader() only gives one that has everything
+      // the primary had committed, so the pinned head of a cursor is always there.
+      const reads = await ctx.database.reader();
+      const [afterSeq, untilSeq] = cursor ?? [q.afterSeq ?? 0, (await readHead(reads)).seq];
+      const found = await eventsPage(reads, afterSeq, untilSeq, filtersOf(q), q.limit + 1);
       const items = found.slice(0, q.limit).map(toEvent);
       const last = items.at(-1);
       const nextCursor = found.length > q.limit && last ? encodeCursor([last.seq, untilSeq]) : null;
@@ -125,14 +128,16 @@ export function createAuditService(ctx: AppContext) {
      */
     async stream(meta: RequestMeta, q: EventsQuery, format: StreamFormat): Promise<{ body: Readable; afterSeq: number; untilSeq: number }> {
       const afterSeq = q.afterSeq ?? 0;
-      const untilSeq = (await readHead(db)).seq;
+      const reads = await ctx.database.reader();
+      const untilSeq = (await readHead(reads)).seq;
       await recordExport(meta, { format, filters: describedFilters(q), range: { afterSeq, untilSeq } });
-      const body = Readable.from(streamChunks(afterSeq, untilSeq, filtersOf(q), format), { objectMode: false, highWaterMark: 64 * 1024 });
+      const body = Readable.from(streamChunks(reads, afterSeq, untilSeq, filtersOf(q), format), { objectMode: false, highWaterMark: 64 * 1024 });
       return { body, afterSeq, untilSeq };
     },
 
     /** Recomputes every hash and link in [fromSeq, min(toSeq, head)] and compares the head row with the last event. */
     async verify(range: { fromSeq: number; toSeq?: number | undefined }) {
+      const db = await ctx.database.reader();
       const head = await readHeadState(db);
       const toSeq = Math.min(range.toSeq ?? head.seq, head.seq);
       const prevHash = range.fromSeq === 1 ? GENESIS_HASH : await hashAt(db, range.fromSeq - 1);

@@ -7,6 +7,9 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { clientClassFor, HostSelector } from './connector.ts';
+import { describeEndpoint, parsePgUrl, singleHostUrl, type Endpoint } from './hosts.ts';
+import { createReader } from './reader.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -15,9 +18,26 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** What repositories take: the database or a transaction in progress. */
 export type Executor = Db | Tx;
 
+/** For /readyz: whether a host takes writes now, and which (host:port, never a password). */
+export interface DatabaseStatus {
+  database: 'ok' | 'read-only' | 'down';
+  host: string | null;
+}
+
 export interface Database {
   readonly kind: 'pg' | 'pglite';
+  /** The primary: every write, and every read a client may make right after its own write. */
   readonly db: Db;
+  /**
+   * Where reads that may lag a little go (the forecast, audit exports and verification only): the
+   * DATABASE_READ_URL pool when it has replayed everything the primary had committed when asked,
+   * else the primary.
+   */
+  reader(): Promise<Executor>;
+  /** The primary as the connector last found it; `database: ok` says nothing of a query in flight. */
+  status(): DatabaseStatus;
+  /** The read pool's host, when there is one. */
+  readStatus(): DatabaseStatus | null;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,7 +60,10 @@ export async function flushWal(db: Executor): Promise<void> {
 }
 
 export interface PgOptions {
+  /** One host or several (libpq syntax, target_session_attrs honoured). */
   url: string;
+  /** DATABASE_READ_URL: a standby for the reads that may lag. */
+  readUrl?: string;
   logger: Logger;
   max?: number;
   /** Server-side statement timeout; the client-side query timeout adds a margin for a frozen server. */
@@ -67,40 +90,83 @@ function closeOnQueryTimeout(client: pg.PoolClient): void {
   };
 }
 
-export async function openPostgres(options: PgOptions): Promise<Database & { pool: pg.Pool }> {
-  const statementTimeout = options.statementTimeoutMs ?? 15_000;
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.max ?? 10,
-    connectionTimeoutMillis: 3_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: statementTimeout,
-    idle_in_transaction_session_timeout: 60_000,
-    query_timeout: statementTimeout + 5_000,
-    keepAlive: true,
-    application_name: 'gerbang',
+export interface PgPool {
+  pool: pg.Pool;
+  selector: HostSelector;
+}
+
+/**
+ * A pool whose connections go to the host the selector chose (src/db/connector.ts). With one
+ * host and no target_session_attrs it behaves as a plain node-postgres pool.
+ */
+export function openPool(options: { url: string; logger: Logger; max: number; statementTimeoutMs: number; applicationName: string }): PgPool {
+  const target = parsePgUrl(options.url);
+  const log = options.logger;
+  const selector = new HostSelector(target, {
+    onChange: (to, hosts) => {
+      const seen = hosts.map((h) => ({ host: describeEndpoint(h.endpoint), state: h.state, readOnly: h.readOnly, ...(h.error ? { error: h.error } : {}) }));
+      if (to) log.warn({ pool: options.applicationName, host: describeEndpoint(to), hosts: seen }, 'database host chosen');
+      else log.warn({ pool: options.applicationName }, 'database host lost: the next connection tries every host again');
+    },
   });
+  // Trying every host may take one connect timeout per host before the pool gives up.
+  const connectBudget = Math.max(3_000, target.hosts.length * selector.perHostTimeoutMs + 1_000);
+  const pool = new pg.Pool({
+    connectionString: singleHostUrl(target, target.hosts[0] as Endpoint),
+    Client: clientClassFor(selector),
+    max: options.max,
+    connectionTimeoutMillis: selector.checks ? connectBudget : 3_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs,
+    idle_in_transaction_session_timeout: 60_000,
+    query_timeout: options.statementTimeoutMs + 5_000,
+    keepAlive: true,
+    application_name: options.applicationName,
+  });
+  const errorInfo = (err: Error) => ({ err: { message: err.message, code: (err as { code?: string }).code } });
   // pool.on('error') only covers idle clients; a client checked out when the server goes away
   // emits 'error' on itself, and without a listener that crashes the process (57P01 on restart).
-  pool.on('error', (err) => options.logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database client failed'));
+  pool.on('error', (err) => log.warn(errorInfo(err), 'idle database client failed'));
   pool.on('connect', (client) => {
-    client.on('error', (err) => options.logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'database client failed'));
+    client.on('error', (err) => log.warn(errorInfo(err), 'database client failed'));
     closeOnQueryTimeout(client);
   });
+  return { pool, selector };
+}
+
+export async function openPostgres(options: PgOptions): Promise<Database & { pool: pg.Pool }> {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 15_000;
+  const max = options.max ?? 10;
+  const { pool, selector } = openPool({ url: options.url, logger: options.logger, max, statementTimeoutMs, applicationName: 'gerbang' });
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  const read = options.readUrl
+    ? openPool({ url: options.readUrl, logger: options.logger, max: Math.max(2, Math.ceil(max / 2)), statementTimeoutMs, applicationName: 'gerbang-read' })
+    : null;
+  const readDb = read ? (drizzlePg({ client: read.pool, schema }) as unknown as Db) : null;
+  const reader = read && readDb ? createReader({ primary: pool, replica: read.pool, primaryDb: db, replicaDb: readDb, logger: options.logger }) : null;
   // Warm the pool so the first requests do not pay for connecting.
-  const warm = Math.min(options.max ?? 10, 4);
+  const warm = Math.min(max, 4);
   const clients = await Promise.all(Array.from({ length: warm }, () => pool.connect()));
   for (const c of clients) c.release();
   return {
     kind: 'pg',
     db,
     pool,
+    reader: reader ? () => reader.pick() : async () => db,
+    status: () => {
+      const s = selector.status();
+      return { database: s.state, host: s.host };
+    },
+    readStatus: () => {
+      if (!read) return null;
+      const s = read.selector.status();
+      return { database: s.state === 'ok' ? 'ok' : 'down', host: s.host };
+    },
     async ping() {
       await pool.query('select 1');
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), read?.pool.end()]);
     },
   };
 }
@@ -114,6 +180,9 @@ export async function openPglite(dataDir: string): Promise<Database & { client: 
     kind: 'pglite',
     db,
     client,
+    reader: async () => db,
+    status: () => ({ database: 'ok', host: 'embedded' }),
+    readStatus: () => null,
     async ping() {
       await client.query('select 1');
     },

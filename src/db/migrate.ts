@@ -4,16 +4,23 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
+import { clientClassFor, HostSelector } from './connector.ts';
+import { parsePgUrl, singleHostUrl, type Endpoint } from './hosts.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 // drizzle's migrator takes no lock; instances starting together serialise on this key instead.
 const MIGRATION_LOCK_KEY = 7_461_326_001;
 
-/** Applies pending migrations as the schema owner, holding a session advisory lock while it does. */
+/**
+ * Applies pending migrations as the schema owner, holding a session advisory lock while it does.
+ * With several hosts the connection goes to the writable one (as DATABASE_URL's do), so the lock
+ * and the migrations are taken on the primary, never on a standby.
+ */
 export async function migratePostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, application_name: 'gerbang-migrate' });
+  const target = parsePgUrl(url);
+  const Client = clientClassFor(new HostSelector(target));
+  const client = new Client({ connectionString: singleHostUrl(target, target.hosts[0] as Endpoint), application_name: 'gerbang-migrate' });
   client.on('error', () => {}); // surfaced through the failing query instead
   await client.connect();
   try {

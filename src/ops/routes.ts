@@ -4,7 +4,14 @@ import type { AppContext } from '../context.ts';
 import { migrationsApplied } from './repository.ts';
 
 const health = z.object({ status: z.literal('ok') });
-const readiness = z.object({ status: z.enum(['ok', 'unavailable']), database: z.enum(['ok', 'unavailable']), migrations: z.enum(['ok', 'pending', 'unknown']) });
+const dbState = z.enum(['ok', 'read-only', 'down']).describe('ok: a host takes writes; read-only: hosts answer but none is writable (a failover in progress); down: none answers');
+const readiness = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  database: dbState,
+  host: z.string().nullable().describe('host:port the service writes to (or that answered read-only); `embedded` for PGlite; never a password'),
+  migrations: z.enum(['ok', 'pending', 'unknown']),
+  read: z.object({ database: dbState, host: z.string().nullable() }).optional().describe('the DATABASE_READ_URL pool, when set; reads fall back to the primary while it is down'),
+});
 
 export const opsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get('/healthz', {
@@ -19,11 +26,17 @@ export const opsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app,
       response: { 200: readiness, 503: readiness },
     },
   }, async (_request, reply) => {
+    const read = ctx.database.readStatus();
+    const extra = read ? { read } : {};
     try {
-      if (!(await migrationsApplied(ctx.database.db))) return reply.code(503).send({ status: 'unavailable' as const, database: 'ok' as const, migrations: 'pending' as const });
-      return { status: 'ok' as const, database: 'ok' as const, migrations: 'ok' as const };
+      const { host } = ctx.database.status();
+      if (!(await migrationsApplied(ctx.database.db))) return reply.code(503).send({ status: 'unavailable' as const, database: 'ok' as const, host, migrations: 'pending' as const, ...extra });
+      return { status: 'ok' as const, database: 'ok' as const, host, migrations: 'ok' as const, ...extra };
     } catch {
-      return reply.code(503).send({ status: 'unavailable' as const, database: 'unavailable' as const, migrations: 'unknown' as const });
+      // The query failed: the connector says whether some host still answers (read-only) or none does.
+      const s = ctx.database.status();
+      const database = s.database === 'ok' ? ('down' as const) : s.database;
+      return reply.code(503).send({ status: 'unavailable' as const, database, host: s.host, migrations: 'unknown' as const, ...extra });
     }
   });
 };

@@ -26,6 +26,8 @@ export interface PrivatePostgres {
   /** `fast` rolls back open transactions and disconnects; `immediate` is a crash (recovery at next start). */
   stop(mode?: StopMode): Promise<void>;
   restart(mode?: StopMode): Promise<void>;
+  /** `pg_ctl promote -w`: a standby becomes a primary (returns once it accepts writes). */
+  promote(): Promise<void>;
   /** SIGSTOP to the postmaster, then to every child it has; returns the frozen pids. */
   freeze(): Promise<number[]>;
   /** SIGCONT to everything frozen. */
@@ -43,6 +45,12 @@ export interface PrivatePostgres {
 export interface PrivatePostgresOptions {
   /** Extra postgresql.conf settings. */
   settings?: Record<string, string | number>;
+  /**
+   * Make a streaming standby of this (running) cluster with pg_basebackup instead of initdb. Its
+   * WAL receiver's application_name is `name` (cluster_name), for synchronous_standby_names.
+   */
+  standbyOf?: PrivatePostgres;
+  name?: string;
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
@@ -150,7 +158,13 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     }
   }
 
-  await exec('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  if (options.standbyOf) {
+    // -R writes standby.signal and primary_conninfo; the copied postgresql.conf is the primary's,
+    // so the settings below (appended last) give the standby its own port and socket directory.
+    await exec('pg_basebackup', ['-D', dataDir, '-h', '127.0.0.1', '-p', String(options.standbyOf.port), '-U', 'postgres', '-R', '-X', 'stream', '--no-sync', '-c', 'fast']);
+  } else {
+    await exec('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  }
   const settings: Record<string, string | number> = {
     listen_addresses: "'127.0.0.1'",
     port,
@@ -159,6 +173,8 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     shared_buffers: "'64MB'",
     logging_collector: 'off',
     log_min_messages: 'warning',
+    // A standby (and the primary it becomes when promoted) waits for no other standby.
+    ...(options.standbyOf ? { synchronous_standby_names: "''", cluster_name: `'${options.name ?? 'standby'}'` } : {}),
     ...options.settings,
   };
   appendFileSync(dataDir + '/postgresql.conf', `\n# gerbang drill\n${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`);
@@ -197,6 +213,9 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     async stop(mode = 'fast') {
       await exec('pg_ctl', ['-D', dataDir, '-m', mode, '-w', '-t', '60', 'stop']);
       running = false;
+    },
+    async promote() {
+      await exec('pg_ctl', ['-D', dataDir, '-w', '-t', '60', 'promote']);
     },
     async restart(mode = 'fast') {
       await cluster.stop(mode);
