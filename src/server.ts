@@ -6,14 +6,15 @@ import { openPglite, openPostgres, type Database } from './db/client.ts';
 import { migratePgliteDb, migratePostgres } from './db/migrate.ts';
 import { loggerOptions } from './http/logging.ts';
 import { loadKeys } from './keys.ts';
-import { startMetricsServer } from './ops/metrics.ts';
+import { laggingReads, startMetricsServer } from './ops/metrics.ts';
 import { pseudonymizer } from './audit/pseudonym.ts';
 import { createProvider } from './bpjs/factory.ts';
 
 async function openDatabase(config: Config, logger: pino.Logger): Promise<Database> {
   if (config.DATABASE_URL) {
     await migratePostgres(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL);
-    return openPostgres({ url: config.DATABASE_URL, ...(config.DATABASE_READ_URL ? { readUrl: config.DATABASE_READ_URL } : {}), logger });
+    const read = config.DATABASE_READ_URL ? { readUrl: config.DATABASE_READ_URL, onRead: (source: 'replica' | 'primary') => laggingReads.inc({ source }) } : {};
+    return openPostgres({ url: config.DATABASE_URL, ...read, logger });
   }
   const database = await openPglite(config.DATA_DIR);
   await migratePgliteDb(database.client);

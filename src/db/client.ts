@@ -68,6 +68,8 @@ export interface PgOptions {
   max?: number;
   /** Server-side statement timeout; the client-side query timeout adds a margin for a frozen server. */
   statementTimeoutMs?: number;
+  /** Told where each read that may lag went (DATABASE_READ_URL's standby or the primary). */
+  onRead?: (source: 'replica' | 'primary') => void;
 }
 
 /**
@@ -143,7 +145,7 @@ export async function openPostgres(options: PgOptions): Promise<Database & { poo
     ? openPool({ url: options.readUrl, logger: options.logger, max: Math.max(2, Math.ceil(max / 2)), statementTimeoutMs, applicationName: 'gerbang-read' })
     : null;
   const readDb = read ? (drizzlePg({ client: read.pool, schema }) as unknown as Db) : null;
-  const reader = read && readDb ? createReader({ primary: pool, replica: read.pool, primaryDb: db, replicaDb: readDb, logger: options.logger }) : null;
+  const reader = read && readDb ? createReader({ primary: pool, replica: read.pool, primaryDb: db, replicaDb: readDb, logger: options.logger, ...(options.onRead ? { onPick: options.onRead } : {}) }) : null;
   // Warm the pool so the first requests do not pay for connecting.
   const warm = Math.min(max, 4);
   const clients = await Promise.all(Array.from({ length: warm }, () => pool.connect()));

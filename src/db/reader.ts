@@ -15,6 +15,8 @@ export interface ReaderOptions<D> {
   catchUpMs?: number;
   /** After the standby failed, reads go to the primary for this long before it is tried again. */
   backoffMs?: number;
+  /** Told where each read went (a metric). */
+  onPick?: (source: 'replica' | 'primary') => void;
 }
 
 export interface Reader<D> {
@@ -36,6 +38,7 @@ export function createReader<D>(o: ReaderOptions<D>): Reader<D> {
 
   const primaryDb = (): D => {
     counts.primary++;
+    o.onPick?.('primary');
     return o.primaryDb;
   };
 
@@ -83,6 +86,7 @@ export function createReader<D>(o: ReaderOptions<D>): Reader<D> {
       }
       if (!ok) return primaryDb();
       counts.replica++;
+      o.onPick?.('replica');
       return o.replicaDb;
     },
   };

@@ -37,6 +37,13 @@ export const upstreamLatency = new Histogram({
   registers: [registry],
 });
 
+export const laggingReads = new Counter({
+  name: 'gerbang_db_lagging_reads_total',
+  help: 'Reads that may lag (audit exports and verification, forecast), by where they went: the DATABASE_READ_URL standby or the primary',
+  labelNames: ['source'] as const,
+  registers: [registry],
+});
+
 export const breakerState = new Gauge({
   name: 'gerbang_bpjs_breaker_open',
   help: 'Circuit breaker state of the BPJS upstream: 0 closed, 0.5 half-open, 1 open',

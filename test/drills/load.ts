@@ -7,6 +7,8 @@ import http from 'node:http';
 
 export interface Attempt {
   client: number;
+  /** Index in baseUrls of the instance asked. */
+  instance?: number;
   key: string;
   start: number;
   end: number;
@@ -90,6 +92,11 @@ export interface DecisionBody {
 
 export interface LoadOptions {
   baseUrl: string;
+  /**
+   * Several instances behind no balancer: client i starts on baseUrls[i % n] and, after an attempt
+   * with no HTTP answer (the instance died), retries the same key and body on the next one.
+   */
+  baseUrls?: string[];
   /** One token per client (each its own finance `sub`). */
   clients: Array<{ sub: string; token: string }>;
   projectIds: string[];
@@ -117,7 +124,8 @@ export interface LoadResult {
 const RETRY = new Set([409, 503]);
 
 export function startLoad(options: LoadOptions): Load {
-  const http = httpClient(options.baseUrl, { maxSockets: options.clients.length, timeoutMs: options.requestTimeoutMs ?? 60_000 });
+  const urls = options.baseUrls ?? [options.baseUrl];
+  const https = urls.map((u) => httpClient(u, { maxSockets: options.clients.length, timeoutMs: options.requestTimeoutMs ?? 60_000 }));
   const attempts: Attempt[] = [];
   const decided: Decided[] = [];
   const unresolved: LoadResult['unresolved'] = [];
@@ -125,6 +133,7 @@ export function startLoad(options: LoadOptions): Load {
   let stopping = false;
 
   async function client(index: number, who: { sub: string; token: string }) {
+    let instance = index % https.length;
     while (!stopping) {
       const key = randomUUID();
       const projectId = options.projectIds[Math.floor(Math.random() * options.projectIds.length)] as string;
@@ -132,9 +141,9 @@ export function startLoad(options: LoadOptions): Load {
       const body: DecisionBody = { projectId, stage, amount: 100_000_000, requestRef: `SPM/${key.slice(0, 8)}/DRILL` };
       let last: number | null = null;
       for (;;) {
-        const attempt: Attempt = { client: index, key, start: performance.now(), end: 0, status: null };
+        const attempt: Attempt = { client: index, key, start: performance.now(), end: 0, status: null, instance };
         try {
-          const res = await http.send('POST', '/v1/disbursements', { authorization: `Bearer ${who.token}`, 'idempotency-key': key }, body);
+          const res = await (https[instance] as Client).send('POST', '/v1/disbursements', { authorization: `Bearer ${who.token}`, 'idempotency-key': key }, body);
           attempt.status = res.status;
           attempt.contentType = res.headers['content-type'];
           if (typeof res.headers['retry-after'] === 'string') attempt.retryAfter = res.headers['retry-after'];
@@ -156,6 +165,7 @@ export function startLoad(options: LoadOptions): Load {
           decided.push({ sub: who.sub, key, projectId, stage, status: attempt.status, decisionId: attempt.decisionId ?? '', decision: attempt.decision ?? '', at: attempt.end });
           break;
         }
+        if (attempt.status === null) instance = (instance + 1) % https.length;
         const retry = attempt.status === null || RETRY.has(attempt.status);
         if (!retry || stopping) {
           if (retry) unresolved.push({ sub: who.sub, key, body, lastStatus: last });
@@ -174,7 +184,7 @@ export function startLoad(options: LoadOptions): Load {
     async stop() {
       stopping = true;
       await running;
-      http.close();
+      for (const h of https) h.close();
       return { attempts, decided, unresolved };
     },
   };

@@ -21,6 +21,7 @@ export interface Exit {
 
 export interface ServiceProcess {
   readonly baseUrl: string;
+  readonly metricsUrl: string;
   readonly pid: number;
   readonly child: ChildProcess;
   /** Set once the process has exited. */
@@ -39,10 +40,12 @@ export interface ServiceProcess {
 export interface ServiceOptions {
   databaseUrl: string;
   env?: Record<string, string>;
+  /** A DATA_DIR shared with other instances (same development keys), kept by destroy(). */
+  dataDir?: string;
 }
 
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'gerbang-drill-data-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'gerbang-drill-data-'));
   const [port, metricsPort] = [await freePort(), await freePort()];
   // Created before the service starts, so the service and these tokens share one key.
   const jwk = await devAuthJwk(dataDir);
@@ -82,6 +85,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
 
   const service: ServiceProcess = {
     baseUrl,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     pid: child.pid ?? -1,
     child,
     exit: () => exitInfo,
@@ -95,12 +99,14 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
         child.kill('SIGKILL');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 
   // Ready once /readyz answers 200; a start-up failure ends the wait with the service's own words.
-  const deadline = Date.now() + 30_000;
+  // Generous: on a 2-core machine shared with other test runs, importing and migrating alone has
+  // taken 40 s (load average 30).
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (exitInfo) throw new Error(`the service exited during start-up (${JSON.stringify(exitInfo)}):\n${logs.slice(-20).join('\n')}`);
     try {
@@ -111,7 +117,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     }
     if (Date.now() > deadline) {
       await service.destroy();
-      throw new Error(`the service was not ready within 30 s:\n${logs.slice(-20).join('\n')}`);
+      throw new Error(`the service was not ready within 90 s:\n${logs.slice(-20).join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
