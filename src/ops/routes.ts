@@ -29,8 +29,10 @@ export const opsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app,
     const read = ctx.database.readStatus();
     const extra = read ? { read } : {};
     try {
+      const applied = await migrationsApplied(ctx.database.db);
+      // Read after the query, which may have just found the host (after a failover).
       const { host } = ctx.database.status();
-      if (!(await migrationsApplied(ctx.database.db))) return reply.code(503).send({ status: 'unavailable' as const, database: 'ok' as const, host, migrations: 'pending' as const, ...extra });
+      if (!applied) return reply.code(503).send({ status: 'unavailable' as const, database: 'ok' as const, host, migrations: 'pending' as const, ...extra });
       return { status: 'ok' as const, database: 'ok' as const, host, migrations: 'ok' as const, ...extra };
     } catch {
       // The query failed: the connector says whether some host still answers (read-only) or none does.
