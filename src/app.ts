@@ -79,6 +79,12 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
     reply.header('x-request-id', request.id);
     if (closing) throw new AppError('SERVICE_UNAVAILABLE', { headers: { 'retry-after': '2' } });
   });
+  // An answer sent while closing also closes its connection. Without this, a request that was in
+  // flight at SIGTERM (a decision waiting for the upstream) leaves a kept-alive socket behind, and
+  // app.close() waits for it until close-with-grace gives up and exits 1.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (request, reply) => {
     httpRequestDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
