@@ -73,19 +73,28 @@ export interface PgOptions {
 }
 
 /**
- * A client-side query timeout (a frozen or unreachable server) leaves the connection waiting for
- * the server's answer: the transaction's ROLLBACK queues behind it (a second full timeout, measured
- * in the freeze drill) and the pool hands the connection out again. Closing the socket fails both
- * at once, and the pool drops the closed client.
+ * Two failures after which a connection must not be handed out again, so it is closed (the pool
+ * drops a closed client):
+ * - a client-side query timeout (a frozen or unreachable server) leaves the connection waiting for
+ *   the server's answer: the transaction's ROLLBACK queues behind it (a second full timeout,
+ *   measured in the freeze drill) and the pool would hand the connection out again;
+ * - a write refused as read-only (25006): the host was made read-only under a live connection
+ *   (default_transaction_read_only, a demotion), so the selector must search again for a writable
+ *   host, and this connection must not take the next request's write.
  */
-function closeOnQueryTimeout(client: pg.PoolClient): void {
+function closeOnFailure(client: pg.PoolClient, selector: HostSelector): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const socket = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  const self = client as unknown as { host: string; port: number; connection?: { stream?: { destroy(): void } } };
+  const socket = self.connection?.stream;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const result = query(...args);
     if (result instanceof Promise) {
       result.catch((err: unknown) => {
         if (err instanceof Error && err.message === 'Query read timeout') socket?.destroy();
+        if ((err as { code?: unknown }).code === '25006' && selector.checks) {
+          selector.lost({ host: self.host, port: self.port });
+          socket?.destroy();
+        }
       });
     }
     return result;
@@ -131,7 +140,7 @@ export function openPool(options: { url: string; logger: Logger; max: number; st
   pool.on('error', (err) => log.warn(errorInfo(err), 'idle database client failed'));
   pool.on('connect', (client) => {
     client.on('error', (err) => log.warn(errorInfo(err), 'database client failed'));
-    closeOnQueryTimeout(client);
+    closeOnFailure(client, selector);
   });
   return { pool, selector };
 }

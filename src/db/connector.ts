@@ -102,7 +102,8 @@ export class HostSelector {
 
   /** A connection to `endpoint` failed or it stopped matching: the next connection searches again. */
   lost(endpoint: Endpoint): void {
-    if (this.checks && this.#current === endpoint) {
+    const current = this.#current;
+    if (this.checks && current && current.host === endpoint.host && current.port === endpoint.port) {
       this.#current = null;
       this.#options.onChange?.(null, []);
     }

@@ -4,7 +4,8 @@ import { pgError } from '../db/errors.ts';
 import { AppError, languageOf, problemBody, validationFailed, type FieldError, type ProblemCode } from './problem.ts';
 
 // Errors that mean "the database is away", not "the request is wrong": answered 503 + Retry-After.
-const DB_UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', '57014', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+// 25006: a write reached a host that became read-only (a demotion in progress): retry finds the writable one.
+const DB_UNAVAILABLE_CODES = new Set(['25006', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', '57014', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
 const DB_UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Query read timeout|pool after calling end|not queryable/i;
 
 function isDatabaseUnavailable(err: unknown): boolean {

@@ -56,6 +56,35 @@ describe.skipIf(!postgresAvailable())('multi-host DATABASE_URL (libpq target_ses
     expect(again?.n).toBe(row?.n);
   });
 
+  it('leaves a primary made read-only under live connections (25006) and finds it again once writable', async () => {
+    const db = await openPostgres({ url: ha.url('gerbang'), logger, max: 2 });
+    try {
+      await db.pool.query('insert into written_here values (0)');
+      await ha.primary.query('alter system set default_transaction_read_only = on');
+      await ha.primary.query('select pg_reload_conf()');
+      await new Promise((r) => setTimeout(r, 500)); // the backends take the reload at their next command
+      // Each open connection refuses once (25006) and is closed; then no host is writable, and the
+      // next connection says so (08001) instead of writing anywhere.
+      const codes: Array<string | undefined> = [];
+      for (let i = 0; i < 4 && codes.at(-1) !== '08001'; i++) {
+        codes.push(await db.pool.query('insert into written_here values (1)').then(() => 'written', (e: { code?: string }) => e.code));
+      }
+      expect(codes.at(-1)).toBe('08001');
+      expect(new Set(codes.slice(0, -1))).toEqual(new Set(['25006']));
+      expect(db.status()).toEqual({ database: 'read-only', host: `127.0.0.1:${ha.primary.port}` });
+    } finally {
+      await ha.primary.query('alter system reset default_transaction_read_only');
+      await ha.primary.query('select pg_reload_conf()');
+    }
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await db.pool.query('insert into written_here values (2)');
+      expect(await portOf(db)).toBe(ha.primary.port);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+
   it('after the primary crashes: refuses writes as unavailable while only the standby answers, then writes to the promoted standby', async () => {
     const db = await openPostgres({ url: ha.url('gerbang'), logger, max: 3 });
     try {
