@@ -12,7 +12,7 @@ import type { Contractor, CreateContractor, ListContractorsQuery } from './schem
 // A 16-digit NPWP that does not start with 0 is an individual's NIK (contract, identifiers).
 const isNikNpwp = (npwp: string): boolean => npwp.length === 16 && !npwp.startsWith('0');
 
-/** A sole trader's NPWP is their NIK: personal data, so finance sees it masked like any NIK. */
+/** A sole trader's NPWP is their NIK: masked unless the caller may see it (access.ts). */
 function toContractor(row: ContractorRow, auth: AuthContext): Contractor {
   const npwp = isNikNpwp(row.npwp) && !seesContractorNik(auth) ? maskNik(row.npwp) : row.npwp;
   return { id: row.id, name: row.name, nib: row.nib, npwp, bpjsEmployerNumber: row.bpjsEmployerNumber, createdAt: row.createdAt.toISOString() };

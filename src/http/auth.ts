@@ -127,4 +127,3 @@ export const authPlugin = fp<AuthPluginOptions>(async (app: FastifyInstance, { s
 });
 
 export const hasRole = (auth: AuthContext, ...roles: Role[]): boolean => auth.roles.some((r) => roles.includes(r));
-

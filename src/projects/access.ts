@@ -11,6 +11,15 @@ export function canSeeProject(auth: AuthContext, projectOpdCode: string): boolea
   return hasRole(auth, 'opd') && auth.opd === projectOpdCode;
 }
 
+/**
+ * Whose personal data (full NIKs and names of the roster) the caller may see: roles widen what a
+ * token may do, never whose data it sees, so only `opd` of the project's own OPD, `inspector` and
+ * `admin` qualify; `finance` held besides `opd` of another OPD adds nothing.
+ */
+export function seesPersonalDataOf(auth: AuthContext, projectOpdCode: string): boolean {
+  return hasRole(auth, 'admin', 'inspector') || (hasRole(auth, 'opd') && auth.opd === projectOpdCode);
+}
+
 /** May change the project, its roster, or ask for verification: its own OPD's staff, or admin. */
 export function canManageProject(auth: AuthContext, projectOpdCode: string): boolean {
   return hasRole(auth, 'admin') || (hasRole(auth, 'opd') && auth.opd === projectOpdCode);

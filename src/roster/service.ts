@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { AuthContext } from '../http/auth.ts';
 import { AppError, validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
-import { canManageProject, canSeeProject, projectNotFound } from '../projects/access.ts';
+import { canManageProject, projectNotFound, seesPersonalDataOf } from '../projects/access.ts';
 import { rosterFromCsv, rosterFromJson } from './input.ts';
 import { countActive, endWorker, findProject, findWorker, insertWorker, isActive, listWorkers, replaceRoster, type ProjectRef } from './repository.ts';
 import { MAX_WORKERS, type Worker, type WorkerInput, type WorkerRow } from './schemas.ts';
@@ -31,7 +31,8 @@ export function createRosterService(ctx: AppContext) {
   return {
     async list(meta: RequestMeta, projectId: string, includeEnded: boolean): Promise<Worker[]> {
       const project = await findProject(db, projectId);
-      if (!project || !canSeeProject(meta.auth, project.opdCode)) throw projectNotFound();
+      // A roster is personal data: as for any other OPD's project, 404 unless the caller may see it.
+      if (!project || !seesPersonalDataOf(meta.auth, project.opdCode)) throw projectNotFound();
       return listWorkers(db, projectId, includeEnded);
     },
 
