@@ -27,7 +27,9 @@ import { disbursementRoutes } from './disbursements/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { holidayRoutes } from './holidays/routes.ts';
 
-const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+// A client's request id is echoed and stored (audit events, logs) only in this tame shape: anything
+// else (a spreadsheet formula, markup, control characters) is replaced by a fresh UUID.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 

@@ -118,9 +118,13 @@ const NDJSON_LINE = sql`'{"seq":' || seq || ',"at":"' || ${ISO_AT} || '","actor"
   || ',"requestId":' || coalesce(to_json(request_id)::text, 'null')
   || ',"prevHash":' || to_json(prev_hash)::text || ',"hash":' || to_json(hash)::text || '}'`;
 // RFC 4180: every text cell quoted, its quotes doubled; a null requestId is an empty, unquoted cell
-// (an empty string would be ""). Values are not altered (no spreadsheet-formula escaping): the
-// export must hash as stored.
-const q = (column: string) => sql.raw(`'"' || replace(${column}, '"', '""') || '"'`);
+// (an empty string would be ""). A spreadsheet runs a cell beginning with = + - @ (or a tab or CR
+// before them) as a formula, so such a cell, and one already beginning with an apostrophe, gets
+// one apostrophe in front (OWASP's CSV-injection advice). Dropping one leading apostrophe from a
+// cell that has one gives the stored value back exactly, so the export still hashes as stored.
+const q = (column: string) =>
+  sql.raw(`'"' || case when left(${column}, 1) in ('=', '+', '-', '@', E'\\t', E'\\r', '''') then '''' else '' end`
+    + ` || replace(${column}, '"', '""') || '"'`);
 const CSV_LINE = sql`seq || ',' || ${ISO_AT} || ',' || ${q('actor::text')} || ',' || ${q('action')} || ',' || ${q('entity_type')}
   || ',' || ${q('entity_id')} || ',' || ${q('data::text')} || ',' || coalesce(${q('request_id')}, '')
   || ',' || ${q('prev_hash')} || ',' || ${q('hash')}`;
