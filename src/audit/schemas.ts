@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { cursorSchema, limitSchema } from '../http/pagination.ts';
-import { isoDateSchema } from '../http/schemas.ts';
+import { dateOrInstantSchema } from '../http/schemas.ts';
 import { AUDIT_ACTIONS } from './chain.ts';
 import { CHAIN_PROBLEMS } from './verifier.ts';
 
 const seqSchema = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const hashSchema = z.string().describe('SHA-256, 64 lowercase hex digits');
-const dateOrInstant = z
-  .union([isoDateSchema, z.iso.datetime({ offset: true })])
-  .describe('A calendar date YYYY-MM-DD (a whole day in LOCAL_TIMEZONE) or an RFC 3339 timestamp');
+const dateOrInstant = dateOrInstantSchema;
 // Comparing in UTC is close enough to refuse a reversed range; the query applies the real zone.
 const startOf = (v: string) => Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
 const endOf = (v: string) => (v.length === 10 ? startOf(v) + 86_399_999 : Date.parse(v));

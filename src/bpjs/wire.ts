@@ -1,12 +1,13 @@
 // The upstream's wire shape (contract: "The upstream membership service"). Only the adapter
 // (client, provider mapping) and the simulator import this; the rest of Gerbang sees memberships.
 import { z } from 'zod';
-import { isIsoDate } from '../policy/dates.ts';
+import { isApiDate } from '../http/schemas.ts';
 
 const MAX_MONEY = 1_000_000_000_000_000;
 
 const digits = (min: number, max: number) => z.string().regex(new RegExp(`^\\d{${min},${max}}$`));
-const isoDate = z.string().refine(isIsoDate, 'a calendar date YYYY-MM-DD');
+// Within the API's date range: a year-0 date from the upstream is malformed, not a 500 later.
+const isoDate = z.string().refine(isApiDate, 'a calendar date YYYY-MM-DD within 1900..2199');
 const money = z.number().int().min(0).max(MAX_MONEY);
 
 export const PARTICIPANTS_PATH = '/participants/status';

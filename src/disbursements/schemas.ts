@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorSchema, limitSchema, pageSchema } from '../http/pagination.ts';
-import { isoDateSchema, moneySchema, uuidSchema } from '../http/schemas.ts';
+import { dateOrInstantSchema, isoDateSchema, moneySchema, uuidSchema } from '../http/schemas.ts';
 import { REASON_CODES } from '../policy/index.ts';
 
 export const stageSchema = z
@@ -124,9 +124,7 @@ export const decisionDetailSchema = decisionSchema
   })
   .meta({ id: 'DecisionWithEvidence' });
 
-const dateOrInstant = z
-  .union([isoDateSchema, z.iso.datetime({ offset: true })])
-  .describe('A calendar date YYYY-MM-DD (a whole day in LOCAL_TIMEZONE) or an RFC 3339 timestamp');
+const dateOrInstant = dateOrInstantSchema;
 
 export const listQuery = z.object({
   projectId: uuidSchema.optional(),

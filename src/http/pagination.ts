@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from './problem.ts';
+import { isApiInstant } from './schemas.ts';
 
 export const limitSchema = z.coerce.number().int().min(1).max(500).default(50).describe('Page size, 1..500');
 export const cursorSchema = z.string().max(500).optional().describe('Opaque cursor from a previous page');
@@ -24,5 +25,8 @@ export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.
  * The usual keyset: [created_at as UTC text with microseconds, id]. Kept as text because a JS Date
  * would drop the microseconds and make the next page repeat rows.
  */
-export const createdAtIdCursor = z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/), z.uuid()]);
+export const createdAtIdCursor = z.tuple([
+  z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/).refine(isApiInstant),
+  z.uuid(),
+]);
 export type CreatedAtIdCursor = z.infer<typeof createdAtIdCursor>;

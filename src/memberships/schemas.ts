@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { digitStringSchema, isoDateSchema, kpjSchema, nikSchema } from '../http/schemas.ts';
+import { digitStringSchema, instantSchema, isoDateSchema, kpjSchema, nikSchema } from '../http/schemas.ts';
 
 export const MEMBERSHIP_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
 export const PROGRAMS = ['JKK', 'JKM', 'JHT', 'JP', 'JKP'] as const;
@@ -7,8 +7,7 @@ export const SEGMENTS = ['JAKON', 'PU', 'BPU'] as const;
 export type Program = (typeof PROGRAMS)[number];
 
 /** RFC 3339 with a zone (Z or an offset); normalised to UTC so records compare as strings. */
-export const rfc3339Schema = z.iso
-  .datetime({ offset: true })
+export const rfc3339Schema = instantSchema
   .transform((value) => new Date(value).toISOString())
   .describe('RFC 3339 timestamp with a time zone, e.g. 2025-07-01T08:00:00Z');
 
