@@ -8,6 +8,7 @@ import { localDate, type AppContext, type AppDeps } from './context.ts';
 import { authPlugin } from './http/auth.ts';
 import { JSON_BODY_LIMIT } from './http/body-limits.ts';
 import { errorResponsesPlugin } from './http/error-responses.ts';
+import { contentTypePlugin } from './http/content-type.ts';
 import { handleFrameworkError, installErrorHandling } from './http/errors.ts';
 import { limitSettings, limitsPlugin, serverOptions, type LimitSettings } from './http/limits.ts';
 import { AppError } from './http/problem.ts';
@@ -125,6 +126,7 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
       opdClaim: ctx.config.AUTH_OPD_CLAIM,
     },
   });
+  await app.register(contentTypePlugin);
 
   // One gate per app: decisions and the compliance dry run share its roster cache.
   const gate = createGate(ctx);
