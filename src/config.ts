@@ -32,6 +32,8 @@ export const configSchema = z
     PORT: port.default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     METRICS_PORT: port.default(9464),
+    // /metrics has no auth: loopback unless the operator opens it (compose maps it to the host's loopback).
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     DATABASE_URL: postgresUrl.optional(),
     MIGRATION_DATABASE_URL: postgresUrl.optional(),
     DATABASE_READ_URL: postgresUrl.optional(),
@@ -56,6 +58,9 @@ export const configSchema = z
     MEMBERSHIP_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
     LOCAL_TIMEZONE: z.string().refine(isIanaZone, 'an IANA time zone such as Asia/Jakarta').default('Asia/Jakarta'),
     RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
+    AUTH_FAILURES_PER_MINUTE: positiveInt.default(100),
+    // With several replicas the rate limits must be shared: set to the Redis they all use.
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   // `when`: run even when a field already failed, so one message names every bad or missing variable.

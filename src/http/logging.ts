@@ -24,6 +24,11 @@ export const redactPaths = [
 ];
 
 const NIK_LIKE = /\b\d{16}\b/g;
+// A run of 16 or more digits in a URL (a NIK pasted where it does not belong) keeps its first 6 and
+// last 4 digits, as NIKs are masked everywhere else.
+const DIGIT_RUN = /(?<!\d)(\d{6})(\d{6,})(\d{4})(?!\d)/g;
+export const maskUrl = (url: string | undefined): string | undefined =>
+  url?.replace(DIGIT_RUN, (_all, head: string, middle: string, tail: string) => `${head}${'*'.repeat(middle.length)}${tail}`);
 const QUOTED = /"[^"]*"/g;
 // Fields of a driver error that name things (a constraint, a column) but never hold row values.
 const SAFE_ERROR_FIELDS = ['code', 'statusCode', 'query', 'constraint', 'table', 'column', 'routine', 'severity'];
@@ -53,7 +58,7 @@ export function loggerOptions(level: string): LoggerOptions {
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
     serializers: {
-      req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: maskUrl(req.url) }),
       err: errorForLog,
     },
   };

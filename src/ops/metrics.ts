@@ -50,10 +50,10 @@ export const breakerState = new Gauge({
   registers: [registry],
 });
 
-/** Serves GET /metrics (Prometheus text, no auth) on METRICS_PORT, apart from the API. */
+/** Serves GET /metrics (Prometheus text, no auth) on METRICS_HOST:METRICS_PORT, apart from the API. */
 export async function startMetricsServer(config: Config, logger: Logger) {
   const server = Fastify({ loggerInstance: logger.child({ component: 'metrics' }) });
   server.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  await server.listen({ port: config.METRICS_PORT, host: config.HOST });
+  await server.listen({ port: config.METRICS_PORT, host: config.METRICS_HOST });
   return server;
 }

@@ -5,7 +5,7 @@ import { errorResponses } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { idParams } from '../http/schemas.ts';
 import { bodyFormat, bodyValidatedByRoute, closeUnreadBody, isBodyStream, unsupportedMediaType } from '../http/streaming.ts';
-import { assignmentParams, replaceResultSchema, replaceRosterBody, rosterQuery, rosterSchema, workerInput, workerSchema } from './schemas.ts';
+import { assignmentParams, replaceResultSchema, replaceRosterBody, replaceRosterQuery, rosterQuery, rosterSchema, workerInput, workerSchema } from './schemas.ts';
 import { createRosterService } from './service.ts';
 
 // A roster is personal data (full NIKs and names) and nothing finance needs to decide on a
@@ -40,10 +40,12 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       description: [
         'All or nothing: any bad row gives a 422 listing every bad row (`path` like `workers.3.nik` for JSON, `line`',
         'for CSV where line 1 is the header) and nothing changes. Workers are matched by NIK: new ones are added,',
-        'missing ones end today (their history kept), changed ones are updated.',
+        'missing ones end today (their history kept), changed ones are updated. An empty roster (or a header-only CSV)',
+        'that would end every active assignment needs `?confirmEmpty=true`, else 422.',
       ].join(' '),
       consumes: REPLACE_TYPES,
       params: idParams,
+      querystring: replaceRosterQuery,
       body: replaceRosterBody,
       response: { 200: replaceResultSchema, ...errorResponses(404) },
     },
@@ -51,8 +53,11 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     const format = bodyFormat(request);
     const body: unknown = request.body;
     const meta = requestMeta(request);
-    if (format === 'json') return service.replace(meta, request.params.id, { format, body });
-    if (format === 'csv' && isBodyStream(body)) return closeUnreadBody(reply, body, () => service.replace(meta, request.params.id, { format, body }));
+    const { confirmEmpty } = request.query;
+    if (format === 'json') return service.replace(meta, request.params.id, { format, body }, confirmEmpty);
+    if (format === 'csv' && isBodyStream(body)) {
+      return closeUnreadBody(reply, body, () => service.replace(meta, request.params.id, { format, body }, confirmEmpty));
+    }
     throw unsupportedMediaType(REPLACE_TYPES);
   });
 

@@ -57,6 +57,13 @@ export type Worker = z.infer<typeof workerSchema>;
 
 export const rosterSchema = z.object({ items: z.array(workerSchema) }).meta({ id: 'Roster' });
 
+export const replaceRosterQuery = z.object({
+  confirmEmpty: z
+    .stringbool()
+    .default(false)
+    .describe('Required (true) to replace a roster that has active workers with an empty one (which ends them all)'),
+});
+
 export const rosterQuery = z.object({
   includeEnded: z
     .stringbool()

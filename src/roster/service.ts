@@ -16,6 +16,12 @@ export type RosterBody = { format: 'json'; body: unknown } | { format: 'csv'; bo
 const assignmentNotFound = (): AppError =>
   new AppError('NOT_FOUND', { detail: { id: 'Penugasan aktif tidak ditemukan pada paket ini', en: 'No active assignment with this id on this project' } });
 
+const unconfirmedEmpty = (): AppError =>
+  validationFailed([{
+    path: 'query.confirmEmpty',
+    message: 'the new roster is empty and would end every active assignment; send ?confirmEmpty=true if that is meant',
+  }]);
+
 export function createRosterService(ctx: AppContext) {
   const { db } = ctx.database;
 
@@ -36,12 +42,14 @@ export function createRosterService(ctx: AppContext) {
       return listWorkers(db, projectId, includeEnded);
     },
 
-    async replace(meta: RequestMeta, projectId: string, input: RosterBody) {
+    async replace(meta: RequestMeta, projectId: string, input: RosterBody, confirmEmpty = false) {
       // Scope first, so a CSV for someone else's project is not even read; then validate it all.
       await manageable(db, meta.auth, projectId, false);
       const workers = input.format === 'json' ? rosterFromJson(input.body) : await rosterFromCsv(input.body);
       return db.transaction(async (tx) => {
         await manageable(tx, meta.auth, projectId, true);
+        // An empty roster (often a header-only CSV exported by mistake) would end everyone at once.
+        if (workers.length === 0 && !confirmEmpty && (await countActive(tx, projectId)) > 0) throw unconfirmedEmpty();
         const outcome = await replaceRoster(tx, { projectId, workers, today: ctx.today(), now: ctx.clock(), by: meta.auth.sub });
         const counts = {
           added: outcome.added.length,

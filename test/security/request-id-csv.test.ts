@@ -39,6 +39,6 @@ describe('request ids and the CSV export', async () => {
     const event = json.json().items[0];
     const row = rows.find((r) => r.seq === String(event.seq));
     expect(row?.requestId).toBe("'-1");
-    expect(row?.requestId.slice(1)).toBe(event.requestId);
+    expect(row?.requestId?.slice(1)).toBe(event.requestId);
   });
 });
