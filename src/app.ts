@@ -13,6 +13,7 @@ import { handleFrameworkError, installErrorHandling } from './http/errors.ts';
 import { limitSettings, limitsPlugin, serverOptions, type LimitSettings } from './http/limits.ts';
 import { AppError } from './http/problem.ts';
 import { loggerOptions } from './http/logging.ts';
+import { openRedis } from './http/redis.ts';
 import { hasLoneSurrogateEscape } from './http/streaming.ts';
 import { registerSwagger } from './http/swagger.ts';
 import { snapshotProvider } from './memberships/provider.ts';
@@ -114,7 +115,10 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
 
   installErrorHandling(app);
   // Before swagger, auth and the routes: it sheds load before authentication and sets route budgets.
-  await app.register(limitsPlugin, { settings: limits });
+  // Several replicas share their rate-limit counters through Redis; one process keeps them in memory.
+  const redis = deps.config.REDIS_URL ? await openRedis(deps.config.REDIS_URL, app.log) : null;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+  await app.register(limitsPlugin, { settings: limits, redis });
   await app.register(errorResponsesPlugin);
   await registerSwagger(app);
   await app.register(authPlugin, {

@@ -103,7 +103,9 @@ export interface AuthPluginOptions {
 
 /**
  * Authenticates every request in onRequest (before the body is read), so a caller without a
- * valid token learns nothing about validation, and checks the route's role list.
+ * valid token learns nothing about validation, and checks the route's role list. A request whose
+ * token is missing or fails verification counts against its address (limits.ts), and past
+ * AUTH_FAILURES_PER_MINUTE is answered 429 rather than 401.
  */
 export const authPlugin = fp<AuthPluginOptions>(async (app: FastifyInstance, { settings }) => {
   const verify = createTokenVerifier(settings);
@@ -113,8 +115,17 @@ export const authPlugin = fp<AuthPluginOptions>(async (app: FastifyInstance, { s
     if (config.public || request.is404) return;
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match?.[1]) throw unauthorized('A bearer token is required', 'Token bearer diperlukan');
-    const auth = await verify(match[1]);
+    let auth: AuthContext;
+    try {
+      if (!match?.[1]) throw unauthorized('A bearer token is required', 'Token bearer diperlukan');
+      auth = await verify(match[1]);
+    } catch (err) {
+      // Only requests that fail verification are counted and limited, so a valid token is never refused here.
+      if (err instanceof AppError && err.code === 'UNAUTHORIZED' && app.hasDecorator('countAuthFailure')) {
+        throw (await app.countAuthFailure(request)) ?? err;
+      }
+      throw err;
+    }
     if (auth.roles.length === 0) {
       throw new AppError('FORBIDDEN', {
         detail: { id: 'Token tidak memiliki peran yang dikenal (peran opd memerlukan kode OPD)', en: 'The token has no known role (role opd needs an OPD code)' },

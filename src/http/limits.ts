@@ -7,12 +7,20 @@ import { Socket } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteHandlerMethod, RouteOptions } from 'fastify';
+import type { Redis } from 'ioredis';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import type { AuthContext } from './auth.ts';
 import { AppError, PROBLEMS, problemBody, type ProblemCode } from './problem.ts';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Counts a request whose token failed verification against its client address; resolves to the
+     * 429 to answer instead of the 401 once the address is over AUTH_FAILURES_PER_MINUTE, else null.
+     */
+    countAuthFailure(request: FastifyRequest): Promise<AppError | null>;
+  }
   interface FastifyContextConfig {
     /** The route's limits, declared on the route (see RouteLimits); absent: 'default'. */
     limits?: RouteLimits;
@@ -29,6 +37,10 @@ declare module 'fastify' {
 export interface LimitSettings {
   /** Requests per token `sub` per minute (per IP on public routes other than the health checks). */
   ratePerMinute: number;
+  /** Requests per client address per minute whose token fails verification, before they get 429. */
+  authFailuresPerMinute: number;
+  /** Prefix of the counters' keys in Redis (tests use their own, as every run here shares one Redis). */
+  redisPrefix: string;
   /** Answer budget of an ordinary route, from its first hook (body reading included): then 503 REQUEST_TIMEOUT. */
   handlerTimeoutMs: number;
   /** Answer budget of the routes that may wait BPJS_DEADLINE_MS for the upstream. */
@@ -52,6 +64,8 @@ export function limitSettings(config: Config, overrides: Partial<LimitSettings> 
   const upstreamHandlerTimeoutMs = config.BPJS_DEADLINE_MS + 5_000;
   return {
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+    redisPrefix: 'gerbang-rl:',
     // Every query has its own timeouts (db/client.ts); this is the backstop a caller can count on.
     handlerTimeoutMs: 10_000,
     // The decision waits at most BPJS_DEADLINE_MS for the upstream, then needs its transaction.
@@ -183,7 +197,20 @@ const overloaded = (): AppError => new AppError('OVERLOADED', { headers: { 'retr
 
 export interface LimitsPluginOptions {
   settings: LimitSettings;
+  /** Where the counters live when several processes serve one API (REDIS_URL); in memory without it. */
+  redis?: Redis | null;
 }
+
+const rateLimited = (max: number, ttlMs: number, what: { id: string; en: string }): AppError => {
+  const seconds = Math.max(1, Math.ceil(ttlMs / 1000));
+  return new AppError('RATE_LIMITED', {
+    detail: {
+      id: `Lebih dari ${max} ${what.id} per menit; coba lagi dalam ${seconds} detik`,
+      en: `More than ${max} ${what.en} per minute; retry in ${seconds} s`,
+    },
+    headers: { 'retry-after': String(seconds) },
+  });
+};
 
 /**
  * Register before swagger, auth and the routes: onRoute hooks see only routes added after them,
@@ -191,7 +218,7 @@ export interface LimitsPluginOptions {
  * hook, which Fastify runs after the global ones: after authentication (so it counts per verified
  * `sub`) and before the body is read or validated (so a limited caller costs nothing more).
  */
-export const limitsPlugin = fp<LimitsPluginOptions>(async (app, { settings: s }) => {
+export const limitsPlugin = fp<LimitsPluginOptions>(async (app, { settings: s, redis }) => {
   app.addHook('onRoute', (route) => {
     const cls: RouteLimits = route.config?.limits ?? 'default';
     if (cls === 'health') {
@@ -254,15 +281,21 @@ export const limitsPlugin = fp<LimitsPluginOptions>(async (app, { settings: s })
       const auth = request.auth as AuthContext | null;
       return auth ? `sub:${auth.sub}` : `ip:${request.ip}`;
     },
-    errorResponseBuilder: (_request, context) => {
-      const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
-      return new AppError('RATE_LIMITED', {
-        detail: {
-          id: `Lebih dari ${context.max} permintaan per menit; coba lagi dalam ${seconds} detik`,
-          en: `More than ${context.max} requests per minute; retry in ${seconds} s`,
-        },
-        headers: { 'retry-after': String(seconds) },
-      });
-    },
+    errorResponseBuilder: (_request, context) => rateLimited(context.max, context.ttl, { id: 'permintaan', en: 'requests' }),
+    // Shared by every replica through Redis when configured. Should Redis fail mid-flight, requests
+    // pass unlimited (logged) rather than all failing: the limit protects availability, it is not
+    // what authorises anything.
+    ...(redis ? { redis, nameSpace: s.redisPrefix, skipOnError: true } : {}),
+  });
+
+  // Failed verifications are counted per address in the same store (so shared across replicas too).
+  const failures = app.createRateLimit({
+    max: s.authFailuresPerMinute,
+    keyGenerator: (request) => `authfail:${request.ip}`,
+  });
+  app.decorate('countAuthFailure', async (request: FastifyRequest): Promise<AppError | null> => {
+    const limit = await failures(request);
+    if (limit.isAllowed || !limit.isExceeded) return null;
+    return rateLimited(limit.max, limit.ttl, { id: 'kegagalan verifikasi token', en: 'failed token verifications' });
   });
 }, { name: 'gerbang-limits' });

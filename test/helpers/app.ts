@@ -5,6 +5,7 @@ import { mintToken, type TokenClaims } from '../../src/auth-tokens.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { openPostgres, type Database } from '../../src/db/client.ts';
 import type { Role } from '../../src/http/auth.ts';
+import type { LimitSettings } from '../../src/http/limits.ts';
 import type { MembershipProvider } from '../../src/memberships/provider.ts';
 import { makeTestKeys, type TestKeys } from './keys.ts';
 import { testDatabaseUrl } from './database.ts';
@@ -27,6 +28,8 @@ export interface TestAppOptions {
   provider?: MembershipProvider;
   /** Reuse keys (e.g. to build a second app on the same database). */
   testKeys?: TestKeys;
+  /** Limit settings beyond the environment's (smaller budgets, a Redis key prefix of the test's own). */
+  limits?: Partial<LimitSettings>;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     limits: busyMachineLimits,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.provider ? { provider: options.provider } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   await app.ready();
   const token = (role: Role, o: { opd?: string; sub?: string } = {}) => {
