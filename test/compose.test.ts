@@ -37,6 +37,14 @@ describe('docker-compose.yml', () => {
     expect(gerbang?.build).toBeDefined();
   });
 
+  it('gives the replicas a Redis for shared rate limits, and keeps /metrics off public interfaces', () => {
+    expect(compose.services.redis?.image).toMatch(/^redis:7/);
+    const config = loadConfig(environmentOf(gerbang as Service));
+    expect(new URL(config.REDIS_URL as string).hostname).toBe('redis');
+    // Published on the host's loopback only: /metrics has no auth.
+    expect(gerbang?.ports).toContain(`127.0.0.1:${config.METRICS_PORT}:${config.METRICS_PORT}`);
+  });
+
   it("gives the service an environment that passes the configuration schema", () => {
     const env = environmentOf(gerbang as Service);
     // No ${...} interpolation: what is written is what the service gets.
@@ -78,7 +86,8 @@ describe('docker-compose.yml', () => {
   it('has healthchecks, and the service waits for a healthy database', () => {
     expect(JSON.stringify(db?.healthcheck?.test)).toContain('pg_isready');
     expect(JSON.stringify(gerbang?.healthcheck?.test)).toMatch(/\/readyz/);
-    expect(gerbang?.depends_on).toEqual({ db: { condition: 'service_healthy' } });
+    expect(gerbang?.depends_on).toEqual({ db: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(JSON.stringify(compose.services.redis?.healthcheck?.test)).toContain('ping');
   });
 
   it('would need the key material to run with NODE_ENV=production', () => {
