@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import pino from 'pino';
+import { createAccessLog } from './audit/access-log.ts';
+import { accessLogRoutes } from './audit/access-routes.ts';
 import { pseudonymizer } from './audit/pseudonym.ts';
 import { localDate, type AppContext, type AppDeps } from './context.ts';
 import { authPlugin } from './http/auth.ts';
@@ -44,6 +46,7 @@ export function createContext(deps: AppDeps): AppContext {
     clock,
     provider: deps.provider ?? snapshotProvider,
     pseudonymize: pseudonymizer(deps.keys.pseudonymKey),
+    accessLog: createAccessLog(deps.database, deps.logger),
     today: () => localDate(clock(), deps.config.LOCAL_TIMEZONE),
   };
 }
@@ -143,5 +146,8 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   await app.register(disbursementRoutes, { ctx, gate });
   await app.register(auditRoutes, { ctx });
   await app.register(holidayRoutes, { ctx });
+  await app.register(accessLogRoutes, { ctx });
+  // Entries still waiting are written before the database closes (server.ts closes the app first).
+  app.addHook('onClose', async () => ctx.accessLog.close());
   return app;
 }

@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import type { KeyMaterial } from './keys.ts';
 import type { Pseudonymize } from './audit/pseudonym.ts';
+import type { AccessLog } from './audit/access-log.ts';
 import type { MembershipProvider } from './memberships/provider.ts';
 
 /** Everything a feature needs from outside, passed in so tests can swap the clock, keys and upstream. */
@@ -23,6 +24,8 @@ export interface AppContext {
   clock: () => Date;
   provider: MembershipProvider;
   pseudonymize: Pseudonymize;
+  /** Reads of personal data, written in batches apart from the audit chain. */
+  accessLog: AccessLog;
   /** Today's calendar date (YYYY-MM-DD) in LOCAL_TIMEZONE. */
   today: () => string;
 }

@@ -73,6 +73,8 @@ export function createDisbursementService(ctx: AppContext, gate: Gate) {
       const view = viewOf(meta, row);
       // Outcomes and codes are recomputed from the stored input: evaluation is pure.
       const { workers, result } = await reEvaluate(row);
+      // Evidence with full NIKs and names is a personal-data read (finance's masked view is not).
+      if (view.full) ctx.accessLog.record(meta, workers.length);
       return {
         ...renderDecision(row, view),
         evidenceSha256: row.evidenceSha256,

@@ -9,6 +9,8 @@ export interface RequestMeta {
   actor: AuditActor;
   requestId: string;
   lang: Lang;
+  /** Method and route template (`GET /v1/projects/:id/workers`), as the access log names a read. */
+  route?: string;
 }
 
 export function requestMeta(request: FastifyRequest): RequestMeta {
@@ -18,5 +20,6 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
     actor: { sub: auth.sub, roles: [...auth.roles], opd: auth.opd },
     requestId: request.id,
     lang: languageOf(request.headers['accept-language']),
+    route: `${request.method} ${request.routeOptions.url ?? request.url}`,
   };
 }

@@ -44,5 +44,5 @@ export const membershipRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       body: searchBody,
       response: { 200: searchResultSchema },
     },
-  }, async (request) => service.search(request.body.niks));
+  }, async (request) => service.search(requestMeta(request), request.body.niks));
 };

@@ -128,7 +128,7 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
       }),
 
     /** Stored data only (never the upstream), in the order asked; NIKs with no stored record are left out. */
-    async search(niks: readonly string[]) {
+    async search(meta: RequestMeta, niks: readonly string[]) {
       const unique = [...new Set(niks)];
       const [current, history] = await Promise.all([findMemberships(db, unique), findHistory(db, unique)]);
       const byNik = new Map(current.map((m) => [m.nik, m]));
@@ -138,12 +138,12 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
         if (list) list.push(entry);
         else historyByNik.set(entry.nik, [entry]);
       }
-      return {
-        items: unique.flatMap((nik) => {
-          const found = byNik.get(nik);
-          return found ? [{ nik, current: found, history: historyByNik.get(nik) ?? [] }] : [];
-        }),
-      };
+      const items = unique.flatMap((nik) => {
+        const found = byNik.get(nik);
+        return found ? [{ nik, current: found, history: historyByNik.get(nik) ?? [] }] : [];
+      });
+      ctx.accessLog.record(meta, items.length);
+      return { items };
     },
   };
 }

@@ -39,7 +39,9 @@ export function createRosterService(ctx: AppContext) {
       const project = await findProject(db, projectId);
       // A roster is personal data: as for any other OPD's project, 404 unless the caller may see it.
       if (!project || !seesPersonalDataOf(meta.auth, project.opdCode)) throw projectNotFound();
-      return listWorkers(db, projectId, includeEnded);
+      const workers = await listWorkers(db, projectId, includeEnded);
+      ctx.accessLog.record(meta, workers.length);
+      return workers;
     },
 
     async replace(meta: RequestMeta, projectId: string, input: RosterBody, confirmEmpty = false) {

@@ -15,3 +15,4 @@ export * from './audit-head.ts';
 export * from './decision-evidence.ts';
 export * from './project-roster-versions.ts';
 export * from './holidays.ts';
+export * from './access-log.ts';
