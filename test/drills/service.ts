@@ -42,6 +42,8 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** A DATA_DIR shared with other instances (same development keys), kept by destroy(). */
   dataDir?: string;
+  /** How long start-up may take (default 90 s; a machine busy with other test runs may need more). */
+  readyTimeoutMs?: number;
 }
 
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
@@ -106,7 +108,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   // Ready once /readyz answers 200; a start-up failure ends the wait with the service's own words.
   // Generous: on a 2-core machine shared with other test runs, importing and migrating alone has
   // taken 40 s (load average 30).
-  const deadline = Date.now() + 90_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (exitInfo) throw new Error(`the service exited during start-up (${JSON.stringify(exitInfo)}):\n${logs.slice(-20).join('\n')}`);
     try {
@@ -117,7 +120,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     }
     if (Date.now() > deadline) {
       await service.destroy();
-      throw new Error(`the service was not ready within 90 s:\n${logs.slice(-20).join('\n')}`);
+      throw new Error(`the service was not ready within ${readyTimeoutMs / 1000} s:\n${logs.slice(-20).join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
