@@ -30,6 +30,7 @@ import { createGate } from './disbursements/gate.ts';
 import { disbursementRoutes } from './disbursements/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { holidayRoutes } from './holidays/routes.ts';
+import { dashboardRoutes } from './dashboard/plugin.ts';
 
 // A client's request id is echoed and stored (audit events, logs) only in this tame shape: anything
 // else (a spreadsheet formula, markup, control characters) is replaced by a fresh UUID.
@@ -149,5 +150,7 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   await app.register(accessLogRoutes, { ctx });
   // Entries still waiting are written before the database closes (server.ts closes the app first).
   app.addHook('onClose', async () => ctx.accessLog.close());
+  // The web pages for OPD staff and the Inspektorat (session cookies, not bearer tokens).
+  await app.register(dashboardRoutes, { prefix: '/app', ctx });
   return app;
 }

@@ -6,6 +6,10 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const optionalText = z.string().trim().min(1).optional();
 
+const base64Secret = z
+  .string()
+  .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length >= 32, 'base64 of at least 32 bytes');
+
 const isIanaZone = (zone: string): boolean => {
   try {
     new Intl.DateTimeFormat('en-CA', { timeZone: zone });
@@ -45,10 +49,7 @@ export const configSchema = z
     AUTH_ROLES_CLAIM: z.string().regex(/^[^.]+(\.[^.]+)*$/, 'a dot path such as realm_access.roles').default('roles'),
     AUTH_OPD_CLAIM: z.string().regex(/^[^.]+(\.[^.]+)*$/, 'a dot path such as opd').default('opd'),
     AUDIT_SIGNING_KEY_FILE: optionalText,
-    PSEUDONYM_KEY: z
-      .string()
-      .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length >= 32, 'base64 of at least 32 bytes')
-      .optional(),
+    PSEUDONYM_KEY: base64Secret.optional(),
     BPJS_PROVIDER: z.enum(['snapshot', 'http']).default('snapshot'),
     BPJS_API_URL: z.url({ protocol: /^https?$/ }).optional(),
     BPJS_API_KEY: optionalText,
@@ -62,6 +63,11 @@ export const configSchema = z
     // With several replicas the rate limits must be shared: set to the Redis they all use.
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // The dashboard (/app): its session seal, its OIDC client, and the external base URL of redirects.
+    SESSION_SECRET: base64Secret.optional(),
+    DASHBOARD_CLIENT_ID: optionalText,
+    DASHBOARD_CLIENT_SECRET: optionalText,
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
   // `when`: run even when a field already failed, so one message names every bad or missing variable.
   .superRefine((c, ctx) => {
@@ -77,6 +83,10 @@ export const configSchema = z
       if (!c.AUTH_JWKS_URL && !c.AUTH_JWKS_FILE) need('AUTH_JWKS_URL', 'production needs AUTH_JWKS_URL or AUTH_JWKS_FILE');
       if (!c.AUDIT_SIGNING_KEY_FILE) need('AUDIT_SIGNING_KEY_FILE', 'required in production');
       if (!c.PSEUDONYM_KEY) need('PSEUDONYM_KEY', 'required in production');
+      if (!c.SESSION_SECRET) need('SESSION_SECRET', 'required in production (it seals dashboard sessions)');
+    }
+    if (c.DASHBOARD_CLIENT_ID && !URL.canParse(c.AUTH_ISSUER)) {
+      need('AUTH_ISSUER', 'the dashboard\'s OIDC sign-in (DASHBOARD_CLIENT_ID) needs AUTH_ISSUER to be the issuer URL');
     }
   }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
 
