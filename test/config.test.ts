@@ -86,6 +86,10 @@ describe('configuration', () => {
       AUTH_OPD_CLAIM: 'attributes.opd',
       AUDIT_SIGNING_KEY_FILE: '/run/secrets/audit-key.json',
       PSEUDONYM_KEY: pseudonymKey,
+      SESSION_SECRET: pseudonymKey,
+      DASHBOARD_CLIENT_ID: 'gerbang-dashboard',
+      DASHBOARD_CLIENT_SECRET: 'client-secret',
+      PUBLIC_URL: 'https://gerbang.palembang.go.id',
       BPJS_PROVIDER: 'http',
       BPJS_API_URL: 'https://bpjs.example.go.id/api',
       BPJS_API_KEY: 'secret-key',
@@ -108,6 +112,8 @@ describe('configuration', () => {
       AUTH_ROLES_CLAIM: 'realm_access.roles',
       AUTH_OPD_CLAIM: 'attributes.opd',
       PSEUDONYM_KEY: pseudonymKey,
+      DASHBOARD_CLIENT_ID: 'gerbang-dashboard',
+      PUBLIC_URL: 'https://gerbang.palembang.go.id',
       BPJS_PROVIDER: 'http',
       BPJS_TIMEOUT_MS: 1500,
       BPJS_DEADLINE_MS: 5000,
@@ -148,9 +154,9 @@ describe('configuration', () => {
     expect(new Set(named((error as ConfigError).problems))).toEqual(new Set(Object.keys(bad)));
   });
 
-  it('refuses to start in production without a database, a JWKS, the audit key and the pseudonym key', () => {
+  it('refuses to start in production without a database, a JWKS, the audit key, the pseudonym key and the session secret', () => {
     expect(new Set(named(problemsOf({ NODE_ENV: 'production' })))).toEqual(
-      new Set(['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY']),
+      new Set(['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET']),
     );
     // Each one alone is still missing the others.
     const complete = {
@@ -159,9 +165,10 @@ describe('configuration', () => {
       AUTH_JWKS_FILE: '/run/secrets/jwks.json',
       AUDIT_SIGNING_KEY_FILE: '/run/secrets/audit-key.json',
       PSEUDONYM_KEY: pseudonymKey,
+      SESSION_SECRET: pseudonymKey,
     };
     expect(loadConfig(complete).NODE_ENV).toBe('production');
-    for (const name of ['DATABASE_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY'] as const) {
+    for (const name of ['DATABASE_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET'] as const) {
       const { [name]: _dropped, ...rest } = complete;
       expect(named(problemsOf(rest)), name).toEqual([name]);
     }
@@ -171,12 +178,15 @@ describe('configuration', () => {
 
   it('names the missing production variables together with the bad ones', () => {
     const problems = named(problemsOf({ NODE_ENV: 'production', PORT: 'x', LOG_LEVEL: 'loud' }));
-    expect(new Set(problems)).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY']));
+    expect(new Set(problems)).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET']));
   });
 
   it('checks the combinations: both JWKS sources, and the http provider without its URL and key', () => {
     expect(named(problemsOf({ AUTH_JWKS_URL: 'https://sso.example/certs', AUTH_JWKS_FILE: '/jwks.json' }))).toEqual(['AUTH_JWKS_FILE']);
     expect(new Set(named(problemsOf({ BPJS_PROVIDER: 'http' })))).toEqual(new Set(['BPJS_API_URL', 'BPJS_API_KEY']));
+    // The dashboard's OIDC client discovers its endpoints from the issuer, which must be a URL then.
+    expect(named(problemsOf({ DASHBOARD_CLIENT_ID: 'gerbang-dashboard' }))).toEqual(['AUTH_ISSUER']);
+    expect(named(problemsOf({ SESSION_SECRET: 'c2hvcnQ=' }))).toEqual(['SESSION_SECRET']);
   });
 
   it('stops `node src/server.ts` with a non-zero exit and a message naming each bad variable', async () => {
@@ -190,6 +200,6 @@ describe('configuration', () => {
   it('stops `node src/server.ts` in production without what production needs', async () => {
     const { code, stderr } = await startServer({ NODE_ENV: 'production' });
     expect(code).not.toBe(0);
-    for (const name of ['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY']) expect(stderr, name).toContain(name);
+    for (const name of ['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET']) expect(stderr, name).toContain(name);
   });
 });

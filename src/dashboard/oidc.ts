@@ -1,7 +1,7 @@
 // Sign-in at the identity provider: OIDC authorization code flow with PKCE (S256), done by
 // openid-client. The access token it returns is then verified exactly as the API verifies a bearer
 // token (same keys, issuer, audience, claim paths), so a page sees the roles and OPD the API would.
-import * as oidc from 'openid-client';
+import type * as Oidc from 'openid-client';
 import type { Config } from '../config.ts';
 import type { AuthContext } from '../http/auth.ts';
 
@@ -26,17 +26,19 @@ export function createOidcClient(config: Config, verifyAccessToken: (token: stri
   const issuer = new URL(config.AUTH_ISSUER);
   // Plain http is tolerated only on this machine (a test provider, a local Keycloak).
   const insecure = issuer.protocol === 'http:' && isLoopback(issuer);
-  let discovered: Promise<oidc.Configuration> | undefined;
+  let discovered: Promise<Oidc.Configuration> | undefined;
+  // Loaded on first use: deployments without an identity provider never pay for it at start-up.
+  const library = () => import('openid-client');
 
-  function configuration(): Promise<oidc.Configuration> {
-    discovered ??= oidc
+  function configuration(): Promise<Oidc.Configuration> {
+    discovered ??= library().then((oidc) => oidc
       .discovery(
         issuer,
         clientId as string,
         config.DASHBOARD_CLIENT_SECRET,
         config.DASHBOARD_CLIENT_SECRET ? oidc.ClientSecretPost(config.DASHBOARD_CLIENT_SECRET) : oidc.None(),
         insecure ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 },
-      )
+      ))
       // A failed discovery is tried again at the next sign-in rather than remembered.
       .catch((err: unknown) => {
         discovered = undefined;
@@ -47,7 +49,7 @@ export function createOidcClient(config: Config, verifyAccessToken: (token: stri
 
   return {
     async start(): Promise<OidcStart> {
-      const server = await configuration();
+      const [server, oidc] = await Promise.all([configuration(), library()]);
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
@@ -65,7 +67,7 @@ export function createOidcClient(config: Config, verifyAccessToken: (token: stri
 
     /** Exchanges the code of `callbackUrl` and returns who signed in, as the API would see them. */
     async finish(callbackUrl: URL, expected: { state: string; verifier: string; nonce: string }): Promise<AuthContext> {
-      const server = await configuration();
+      const [server, oidc] = await Promise.all([configuration(), library()]);
       const tokens = await oidc.authorizationCodeGrant(server, callbackUrl, {
         pkceCodeVerifier: expected.verifier,
         expectedState: expected.state,
