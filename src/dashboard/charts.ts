@@ -41,7 +41,7 @@ const RED = '#c62828';
 /** Grouped bars per week: approved and blocked amounts, the counts written above the bars. */
 export function decisionsChart(points: WeekPoint[], lang: Lang, t: Tr, id: string): Html {
   const H = 200;
-  const left = 46;
+  const left = 58;
   const bottom = 28;
   const top = 14;
   const plotH = H - bottom - top;
@@ -51,19 +51,19 @@ export function decisionsChart(points: WeekPoint[], lang: Lang, t: Tr, id: strin
   const y = (v: number) => top + plotH - (v / max) * plotH;
   const grid = [0, 0.5, 1].map((f) => html`
     <line x1="${left}" x2="${W - 2}" y1="${y(max * f)}" y2="${y(max * f)}" stroke="#d9dde3" />
-    <text x="${left - 4}" y="${y(max * f) + 3}" text-anchor="end">${shortRupiah(Math.round(max * f), lang)}</text>`);
+    <text x="${left - 4}" y="${y(max * f) + 3}" text-anchor="end" font-size="11">${shortRupiah(Math.round(max * f), lang)}</text>`);
   const bars = points.map((p, i) => {
     const x = left + i * slot + slot * 0.12;
     const [dd, mm] = [p.week.slice(8, 10), p.week.slice(5, 7)];
     const bar = (v: number, n: number, dx: number, color: string, label: string) => v === 0 && n === 0 ? null : html`
       <rect x="${x + dx}" y="${y(v)}" width="${barW}" height="${Math.max(1, top + plotH - y(v))}" fill="${color}"><title>${label}</title></rect>
-      <text x="${x + dx + barW / 2}" y="${y(v) - 2}" text-anchor="middle" font-size="9">${n}</text>`;
+      <text x="${x + dx + barW / 2}" y="${y(v) - 2}" text-anchor="middle" font-size="10">${n}</text>`;
     return html`
       ${bar(p.approved.amount, p.approved.count, 0, GREEN, `${p.week}: ${p.approved.count} ${t('disetujui', 'approved')}, ${shortRupiah(p.approved.amount, lang)}`)}
       ${bar(p.blocked.amount, p.blocked.count, barW + 1, RED, `${p.week}: ${p.blocked.count} ${t('diblokir', 'blocked')}, ${shortRupiah(p.blocked.amount, lang)}`)}
-      ${i % 2 === 0 ? html`<text x="${x + barW}" y="${H - bottom + 14}" text-anchor="middle" font-size="9">${Number(dd)}/${Number(mm)}</text>` : null}`;
+      ${i % 2 === 0 ? html`<text x="${x + barW}" y="${H - bottom + 14}" text-anchor="middle" font-size="10">${Number(dd)}/${Number(mm)}</text>` : null}`;
   });
-  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}-title" style="max-width:44rem">
+  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" font-size="11" role="img" aria-labelledby="${id}-title" style="max-width:34rem">
     <title id="${id}-title">${t('Keputusan per minggu: jumlah rupiah disetujui (hijau) dan diblokir (merah); angka di atas batang = banyaknya keputusan', 'Decisions per week: rupiah approved (green) and blocked (red); the number above a bar = how many decisions')}</title>
     ${grid}${bars}
     <line x1="${left}" x2="${W - 2}" y1="${top + plotH}" y2="${top + plotH}" stroke="#4a525c" />
@@ -83,7 +83,7 @@ export function reasonsChart(reasons: Array<{ code: string; decisions: number }>
       <rect x="0" y="${yy + 14}" width="${Math.max(2, w)}" height="10" rx="2" fill="${RED}" />
       <text x="${Math.max(2, w) + 4}" y="${yy + 23}" font-size="11">${r.decisions}</text>`;
   });
-  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}-title" style="max-width:44rem">
+  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" font-size="11" role="img" aria-labelledby="${id}-title" style="max-width:34rem">
     <title id="${id}-title">${t('Alasan pemblokiran terbanyak (banyaknya keputusan diblokir)', 'Most frequent block reasons (number of blocked decisions)')}</title>
     ${bars}
   </svg>`;

@@ -18,6 +18,8 @@ h1{font-size:1.45rem;margin:.25rem 0 1rem}
 h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 h3{font-size:1rem;margin:1rem 0 .25rem}
 .card{background:#fff;border:1px solid #d9dde3;border-radius:8px;padding:1rem;margin:0 0 1rem}
+.grid>.card{margin:0}
+.grid{margin:0 0 1rem}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr))}
 .muted{color:#4a525c}
 .small{font-size:.875rem}
@@ -33,9 +35,9 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 @media (max-width:40rem){
   table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
   table.stack tr{display:block;border:1px solid #d9dde3;border-radius:8px;margin:0 0 .75rem;background:#fff}
-  table.stack td{display:flex;gap:.75rem;justify-content:space-between;border:0;border-bottom:1px solid #eef0f3;text-align:right}
-  table.stack td::before{content:attr(data-label);font-weight:600;color:#4a525c;text-align:left;flex:0 0 40%}
-  table.stack td.num{justify-content:space-between}
+  table.stack td{display:block;position:relative;padding-left:38%;border:0;border-bottom:1px solid #eef0f3;text-align:left;min-height:2.2rem}
+  table.stack td::before{content:attr(data-label);position:absolute;left:.5rem;width:calc(38% - 1rem);font-weight:600;font-size:.85rem;color:#4a525c}
+  table.stack td.num{text-align:left}
 }
 .stackbar{display:flex;height:.9rem;border-radius:4px;overflow:hidden;background:#e3e6ea;min-width:8rem}
 .stackbar span{display:block;height:100%}
@@ -65,7 +67,7 @@ dl.facts dt{color:#4a525c}
 dl.facts dd{margin:0}
 @media (max-width:40rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}}
 svg.chart{width:100%;height:auto;display:block}
-svg.chart text{font:12px system-ui,sans-serif;fill:#1b1f24}
+svg.chart text{font-family:system-ui,sans-serif;fill:#1b1f24}
 pre.wrap{white-space:pre-wrap;word-break:break-all;font-size:.8rem;background:#fff;border:1px solid #d9dde3;padding:.5rem;border-radius:6px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.25rem .5rem}
 .htmx-indicator{display:none}.htmx-request .htmx-indicator,.htmx-request.htmx-indicator{display:inline}
