@@ -151,6 +151,6 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   // Entries still waiting are written before the database closes (server.ts closes the app first).
   app.addHook('onClose', async () => ctx.accessLog.close());
   // The web pages for OPD staff and the Inspektorat (session cookies, not bearer tokens).
-  await app.register(dashboardRoutes, { prefix: '/app', ctx });
+  await app.register(dashboardRoutes, { prefix: '/app', ctx, gate });
   return app;
 }

@@ -9,6 +9,7 @@ import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
+import type { Gate } from '../disbursements/gate.ts';
 import { createTokenVerifier } from '../http/auth.ts';
 import { AppError, PROBLEMS } from '../http/problem.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
@@ -35,11 +36,11 @@ function csrfGiven(request: FastifyRequest): unknown {
   return field && typeof field === 'object' && 'value' in field ? (field as { value: unknown }).value : field;
 }
 
-export async function dashboardRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+export async function dashboardRoutes(app: FastifyInstance, { ctx, gate }: { ctx: AppContext; gate: Gate }): Promise<void> {
   const { config } = ctx;
   const tz = config.LOCAL_TIMEZONE;
   const sealer = createSealer(sessionSecret(config));
-  const service = createDashboardService(ctx);
+  const service = createDashboardService(ctx, gate);
   const verifyToken = createTokenVerifier({
     keys: ctx.keys.authKeys, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE,
     rolesClaim: config.AUTH_ROLES_CLAIM, opdClaim: config.AUTH_OPD_CLAIM,

@@ -2,15 +2,14 @@
 // the personal-data view and the audit events are theirs), plus the overview's aggregates.
 import type { AppContext } from '../context.ts';
 import { createAuditService } from '../audit/service.ts';
-import { issueReceipt } from '../audit/receipt.ts';
 import { createContractorService } from '../contractors/service.ts';
-import { createComplianceService } from '../disbursements/compliance.ts';
-import { createGate } from '../disbursements/gate.ts';
+import type { Gate } from '../disbursements/gate.ts';
 import { createDisbursementService } from '../disbursements/service.ts';
 import { hasRole } from '../http/auth.ts';
 import { AppError } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { createOpdService } from '../opds/service.ts';
+import { createComplianceService } from '../projects/compliance.ts';
 import { createProjectService } from '../projects/service.ts';
 import { createVerifyService } from '../projects/verify.ts';
 import { createRosterService } from '../roster/service.ts';
@@ -37,13 +36,14 @@ export function weeksBack(today: string, weeks: number): string {
 export const OVERVIEW_WEEKS = 12;
 const PAGE_PROJECTS = 100;
 
-export function createDashboardService(ctx: AppContext) {
+/** `gate`: the app's one gate, so the pages' dry runs share the decisions' roster cache. */
+export function createDashboardService(ctx: AppContext, gate: Gate) {
   const { db } = ctx.database;
   const projects = createProjectService(ctx);
   const roster = createRosterService(ctx);
-  const compliance = createComplianceService(ctx, createGate(ctx));
+  const compliance = createComplianceService(ctx, gate);
   const verify = createVerifyService(ctx);
-  const decisions = createDisbursementService(ctx);
+  const decisions = createDisbursementService(ctx, gate);
   const audit = createAuditService(ctx);
   const contractors = createContractorService(ctx);
   const opds = createOpdService(ctx);
@@ -60,7 +60,7 @@ export function createDashboardService(ctx: AppContext) {
     audit,
     contractors,
     opds,
-    receipt: (meta: RequestMeta, id: string) => issueReceipt(ctx, meta.auth, id),
+    receipt: (meta: RequestMeta, id: string) => decisions.receipt(meta, id),
 
     /** The caller's projects, each with today's dry run and the stage that comes next. */
     async projectsAtGlance(meta: RequestMeta, filter: { opdCode?: string | undefined; q?: string | undefined }) {
