@@ -28,8 +28,8 @@ export function projectListPage(c: PageCtx, title: string, items: GlanceItem[], 
     <td data-label="${t('Paket', 'Project')}"><a href="/app/projects/${p.id}"><strong>${p.code}</strong></a><br><span class="small">${p.name}</span>${options.showOpd ? html`<br><span class="small muted">${p.opdCode}</span>` : null}</td>
     <td data-label="${t('Hari ini', 'Today')}">${decisionBadge(k.decision, t)}<br><span class="small muted">${k.reasons.filter((r) => r.severity === 'block').map((r) => reasonLabel(r.code, lang)).join(', ')}</span></td>
     <td data-label="${t('Pekerja', 'Workers')}">${workersBar(k.summary, t)}<span class="small">${k.summary.compliant}/${k.summary.workersChecked} ${t('patuh', 'compliant')}</span></td>
-    <td data-label="${t('Iuran dibayar / wajib', 'Premium paid / required')}" class="num">${rupiah(k.premium.paid ?? p.bpjsPremiumPaid, lang)}<br><span class="small muted">${t('dari', 'of')} ${rupiah(k.premium.required.total, lang)}</span></td>
-    <td data-label="${t('Tahap berikut', 'Next stage')}">${nextStage ?? '-'}</td>
+    <td data-label="${t('Iuran dibayar / wajib', 'Premium paid / required')}" class="num"><span class="nowrap">${rupiah(k.premium.paid ?? p.bpjsPremiumPaid, lang)}</span><br><span class="small muted nowrap">${t('dari', 'of')} ${rupiah(k.premium.required.total, lang)}</span></td>
+    <td data-label="${t('Tahap berikut', 'Next stage')}" class="nowrap">${nextStage ?? '-'}</td>
     <td data-label="${t('Segera berakhir', 'Expiring soon')}" class="num">${k.expiringSoon.length > 0 ? html`<span class="badge warn">${k.expiringSoon.length}</span>` : '0'}</td>
   </tr>`);
   return layout(c, title, html`

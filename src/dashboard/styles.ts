@@ -3,7 +3,9 @@
 export const STYLESHEET = `
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#f6f7f9;overflow-wrap:anywhere}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#f6f7f9;overflow-wrap:break-word}
+code{overflow-wrap:anywhere}
+.nowrap{white-space:nowrap}
 a{color:#0a58ca}
 a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #f0a202;outline-offset:2px}
 header.top{background:#fff;border-bottom:1px solid #d9dde3}
@@ -56,9 +58,9 @@ button.link{background:none;border:0;color:#0a58ca;padding:0;text-decoration:und
 .notice{border-left:4px solid #0b6e4f;background:#e9f6ef;padding:.6rem .8rem;margin:0 0 1rem;border-radius:4px}
 .alert{border-left:4px solid #c62828;background:#fdeeee;padding:.6rem .8rem;margin:0 0 1rem;border-radius:4px}
 .csv-lines{font:0.85rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#fff;border:1px solid #d9dde3;border-radius:6px;padding:.25rem 0;margin:.5rem 0;list-style:none}
-.csv-lines li{padding:.15rem .6rem;display:grid;grid-template-columns:3rem 1fr;gap:.25rem .5rem}
+.csv-lines li{padding:.15rem .6rem;display:grid;grid-template-columns:4.5rem 1fr;gap:.25rem .5rem}
 .csv-lines li.bad{background:#fdeeee}
-.csv-lines .ln{color:#4a525c;text-align:right}
+.csv-lines .ln{color:#4a525c;text-align:right;white-space:nowrap}
 .csv-lines .msg{grid-column:2;color:#8a1414;font-family:system-ui,sans-serif}
 .reason{border:1px solid #d9dde3;border-radius:8px;padding:.75rem;margin:.5rem 0;background:#fff}
 .reason p{margin:.25rem 0}
