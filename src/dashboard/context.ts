@@ -32,7 +32,14 @@ export function metaOf(request: FastifyRequest): RequestMeta {
   const session = request.dashboard?.session;
   if (!session) throw new Error('dashboard route without a session');
   const auth = sessionAuth(session);
-  return { auth, actor: { sub: auth.sub, roles: [...auth.roles], opd: auth.opd }, requestId: request.id, lang: request.dashboard?.lang ?? 'id' };
+  return {
+    auth,
+    actor: { sub: auth.sub, roles: [...auth.roles], opd: auth.opd },
+    requestId: request.id,
+    lang: request.dashboard?.lang ?? 'id',
+    // The access log names a read of personal data by its route: here the page (GET /app/projects/:id).
+    route: `${request.method} ${request.routeOptions.url ?? request.url}`,
+  };
 }
 
 export function sendPage(reply: FastifyReply, page: Html, status = 200): FastifyReply {

@@ -50,7 +50,8 @@ export async function dashboardRoutes(app: FastifyInstance, { ctx, gate }: { ctx
   // Every route here: no bearer token (the session decides) and no place in the API's document.
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, public: true };
-    route.schema = { ...route.schema, hide: true };
+    // Forms only: the app's content-type check refuses anything else (JSON too) with a 415.
+    route.schema = { ...route.schema, hide: true, consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'] };
   });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 256 * 1024 });

@@ -126,8 +126,10 @@ describe('OPD staff', () => {
   });
 
   it('refuses a form without the session\'s CSRF token', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/app/projects', headers: { cookie: opd }, payload: { name: 'x' } });
+    const res = await t.app.inject({ method: 'POST', url: '/app/projects', headers: { cookie: opd, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=x' });
     expect(res.statusCode).toBe(403);
+    const json = await t.app.inject({ method: 'POST', url: '/app/projects', headers: { cookie: opd }, payload: { name: 'x' } });
+    expect(json.statusCode).toBe(415);
     const wrong = await t.app.inject({ method: 'POST', url: '/app/projects', headers: { cookie: opd, 'content-type': 'application/x-www-form-urlencoded' }, payload: '_csrf=nope&name=x' });
     expect(wrong.statusCode).toBe(403);
   });
