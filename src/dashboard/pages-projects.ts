@@ -195,6 +195,7 @@ export function projectPage(c: PageCtx, d: ProjectDetail, extras: { canManage: b
       <form class="stack" method="post" action="/app/projects/${p.id}/roster" enctype="multipart/form-data">
         ${csrfField(c)}
         <div><label for="roster">${t('Berkas CSV', 'CSV file')}</label><input id="roster" name="roster" type="file" accept=".csv,text/csv" required></div>
+        <div class="row"><input id="confirmEmpty" name="confirmEmpty" type="checkbox" value="true" style="width:auto"><label for="confirmEmpty" style="font-weight:400;margin:0">${t('Berkas tanpa pekerja: akhiri semua penugasan aktif', 'A file without workers: end every active assignment')}</label></div>
         <div><button type="submit">${t('Unggah', 'Upload')}</button></div>
       </form>
     </section>` : null}

@@ -169,8 +169,10 @@ export function registerProjectRoutes(app: FastifyInstance, { ctx, service }: { 
       return sendPage(reply, await showProject(request, 422, { upload: { errors: [{ path: 'roster', message: c.t('Pilih berkas CSV', 'Choose a CSV file') }], lines: [], fileName: '-' } }), 422);
     }
     const content = await file.toBuffer();
+    // Ending every active assignment takes an explicit tick, as the API's ?confirmEmpty=true.
+    const confirm = (request.body as Record<string, { value?: unknown } | undefined>).confirmEmpty?.value === 'true';
     try {
-      const counts = await service.roster.replace(metaOf(request), id, { format: 'csv', body: Readable.from([content]) });
+      const counts = await service.roster.replace(metaOf(request), id, { format: 'csv', body: Readable.from([content]) }, confirm);
       return reply.redirect(`/app/projects/${id}?roster=${counts.added}-${counts.updated}-${counts.removed}-${counts.total}`, 303);
     } catch (err) {
       if (!(err instanceof AppError) || (err.status !== 422 && err.status !== 400)) throw err;

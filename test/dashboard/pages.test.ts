@@ -183,6 +183,25 @@ describe('OPD staff', () => {
     expect(events[0]?.actor.sub).toBe('dev-opd-DPUPR');
   });
 
+  it('ends every worker with a header-only CSV only when that is ticked', async () => {
+    const { id } = await (await t.app.inject({ method: 'POST', url: '/v1/projects', headers: await t.auth('opd'), payload: {
+      code: 'DPUPR-EMPTY-1', name: 'Paket kosong', opdCode: 'DPUPR', contractorId: (await t.app.inject({ method: 'GET', url: `/v1/projects/${s.blocked.id}`, headers: await t.auth('opd') })).json().contractorId,
+      fundingSource: 'APBD', fiscalYear: 2025, contractNumber: 'SPK/E', contractValue: 100_000_000, startDate: '2025-07-01', endDate: '2025-12-31',
+    } })).json();
+    const upload = async (csv: string, fields: Record<string, string>) => {
+      const page = await get(`/app/projects/${id}`, opd);
+      const body = multipart({ _csrf: csrfOf(page.body), ...fields }, { name: 'roster', filename: 'pekerja.csv', content: csv });
+      return t.app.inject({ method: 'POST', url: `/app/projects/${id}/roster`, headers: { cookie: opd, 'content-type': body.contentType }, payload: body.payload });
+    };
+    expect((await upload(`nik,name,kpj,role,startDate,endDate\n${s.workers.ok.nik},Ahmad,,TUKANG,2025-07-01,\n`, {})).statusCode).toBe(303);
+    const refused = await upload('nik,name,kpj,role,startDate,endDate\n', {});
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('confirmEmpty');
+    const ended = await upload('nik,name,kpj,role,startDate,endDate\n', { confirmEmpty: 'true' });
+    expect(ended.statusCode).toBe(303);
+    expect(ended.headers.location).toBe(`/app/projects/${id}?roster=0-0-1-0`);
+  });
+
   it('runs verify and says why nothing can be refreshed in snapshot mode', async () => {
     const page = await get(`/app/projects/${s.blocked.id}`, opd);
     const res = await t.app.inject({ method: 'POST', url: `/app/projects/${s.blocked.id}/verify`, headers: { cookie: opd, 'hx-request': 'true', 'x-csrf-token': csrfOf(page.body) } });
