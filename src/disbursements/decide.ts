@@ -25,6 +25,7 @@ import {
   type ProjectRef, type StoredKey,
 } from './repository.ts';
 import type { DecisionRequest } from './schemas.ts';
+import { valueDateTooLate } from './value-date.ts';
 
 export interface DecideOutcome {
   status: 200 | 201;
@@ -102,6 +103,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       const today = ctx.today();
       if (valueDate < today) throw pastValueDate(today);
       if (!start.inputs) throw projectNotFound();
+      if (valueDate > start.inputs.valueDateLimit) throw valueDateTooLate(start.inputs.valueDateLimit);
       const { project, approvals, version } = start.inputs;
 
       const decidedAt = ctx.clock();

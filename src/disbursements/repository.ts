@@ -76,6 +76,8 @@ export interface DecisionInputs {
   project: ProjectHead;
   approvals: PolicyApproval[];
   version: string;
+  /** The latest valueDate a request may carry: maintenanceEndDate (or endDate) + 365 days (migration 0014). */
+  valueDateLimit: string;
 }
 
 export interface DecisionStart {

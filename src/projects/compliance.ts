@@ -6,6 +6,7 @@ import { seesWorkerIdentities } from '../disbursements/access.ts';
 import type { Gate } from '../disbursements/gate.ts';
 import { renderReasons, storedReasons, workerView } from '../disbursements/render.ts';
 import { readDecisionInputs } from '../disbursements/repository.ts';
+import { valueDateTooLate } from '../disbursements/value-date.ts';
 import { canSeeProject, projectNotFound } from './access.ts';
 
 export interface ComplianceRequest {
@@ -24,6 +25,7 @@ export function createComplianceService(ctx: AppContext, gate: Gate) {
       const nowMs = ctx.clock().getTime();
       const roster = await gate.rosterOf(db, head.id, inputs.version);
       const request = { stage: q.stage ?? null, valueDate: q.valueDate ?? ctx.today(), final: q.final };
+      if (request.valueDate > inputs.valueDateLimit) throw valueDateTooLate(inputs.valueDateLimit);
       const { result, checked } = gate.evaluateRequest(head, inputs.approvals, request, roster, nowMs);
       const view = { full: seesWorkerIdentities(meta.auth, head.opdCode), lang: meta.lang };
       let lastVerifiedAt: string | null = null;
