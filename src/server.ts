@@ -59,9 +59,27 @@ async function main(): Promise<void> {
     },
     `Gerbang is listening on ${base}; API docs at ${base}/docs`,
   );
-  if (!config.AUTH_JWKS_URL && !config.AUTH_JWKS_FILE) {
-    logger.info('development keys in use: mint a token with `npm run token -- --role admin` (see README)');
-  }
+  const devKeys = !config.AUTH_JWKS_URL && !config.AUTH_JWKS_FILE;
+  if (devKeys) logger.info('development keys in use: mint a token with `npm run -s token -- --role admin` (see README)');
+  // A person starting the service reads this, not the JSON lines: plain text on stderr, so log
+  // collectors reading stdout still see JSON only.
+  process.stderr.write(startupBanner(config, base, database.kind === 'pg' ? 'PostgreSQL' : `embedded PGlite in ${config.DATA_DIR}`, devKeys));
+}
+
+function startupBanner(config: Config, base: string, databaseText: string, devKeys: boolean): string {
+  const lines = [
+    '',
+    `Gerbang is listening on ${base}`,
+    `  API docs (Swagger UI):  ${base}/docs`,
+    `  OpenAPI document:       ${base}/openapi.json`,
+    `  metrics:                http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics`,
+    `  database:               ${databaseText}`,
+    devKeys
+      ? '  a token:                npm run -s token -- --role admin   (development keys; --help for more)'
+      : `  tokens:                 from your identity provider (issuer ${config.AUTH_ISSUER}, audience ${config.AUTH_AUDIENCE})`,
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 main().catch((err: unknown) => {

@@ -63,6 +63,13 @@ describe('two service processes on one database and one Redis', async () => {
     return p;
   }
 
+  it('prints a plain-text start-up banner with the docs URL (JSON logs stay on stdout)', () => {
+    for (const s of [a, b]) {
+      expect(s.logs.some((l) => /^Gerbang is listening on http:\/\/localhost:\d+$/.test(l))).toBe(true);
+      expect(s.logs.some((l) => /API docs \(Swagger UI\): +http:\/\/localhost:\d+\/docs$/.test(l))).toBe(true);
+    }
+  });
+
   it('approves a stage exactly once when 20 requests split across both processes race for it', async () => {
     const p = await project();
     const authorization = `Bearer ${await token('finance')}`;
