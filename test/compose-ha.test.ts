@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config.ts';
 import { parsePgUrl } from '../src/db/hosts.ts';
-import { freePort, postgresAvailable, startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.ts';
+import { freePort, postgresAvailable, postgresBinDir, startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const read = (file: string) => readFileSync(`${root}${file}`, 'utf8');
@@ -121,7 +121,8 @@ describe.skipIf(!postgresAvailable())('docker/ha/roles.sh', () => {
   it('creates the roles on the writable host of a multi-host URL, and runs again without failing', async () => {
     const dead = await freePort();
     const environment = {
-      PATH: process.env.PATH ?? '',
+      // psql from the same PostgreSQL installation as initdb, whatever PATH says.
+      PATH: `${postgresBinDir()}:${process.env.PATH ?? ''}`,
       PRIMARY_URL: `postgresql://postgres@127.0.0.1:${dead},127.0.0.1:${pg.port}/gerbang?target_session_attrs=read-write`,
       GERBANG_OWNER_PASSWORD: 'owner-pw', GERBANG_APP_PASSWORD: 'app-pw',
     };
