@@ -12,7 +12,11 @@ import { createProvider } from './bpjs/factory.ts';
 
 async function openDatabase(config: Config, logger: pino.Logger): Promise<Database> {
   if (config.DATABASE_URL) {
-    await migratePostgres(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL);
+    // Started during a failover (hosts answer, none writable yet): wait for the promotion, not exit.
+    await migratePostgres(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, {
+      waitForWritableMs: 60_000,
+      onWait: (err) => logger.warn({ err: { message: err.message } }, 'no writable database host yet: waiting for one'),
+    });
     const read = config.DATABASE_READ_URL ? { readUrl: config.DATABASE_READ_URL, onRead: (source: 'replica' | 'primary') => laggingReads.inc({ source }) } : {};
     return openPostgres({ url: config.DATABASE_URL, ...read, logger });
   }

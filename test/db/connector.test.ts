@@ -101,6 +101,10 @@ describe.skipIf(!postgresAvailable())('multi-host DATABASE_URL (libpq target_ses
       expect(failures).toContain('08001');
       expect(db.status()).toEqual({ database: 'read-only', host: `127.0.0.1:${ha.standby.port}` });
 
+      // An instance starting now waits for a writable host instead of failing (server.ts: 60 s).
+      const waits: string[] = [];
+      const migrating = migratePostgres(ha.url('gerbang'), { waitForWritableMs: 30_000, onWait: (e) => waits.push(e.code) });
+      await new Promise((r) => setTimeout(r, 1_500));
       const promotedAt = performance.now();
       await ha.standby.promote();
       let port: number | null = null;
@@ -111,6 +115,9 @@ describe.skipIf(!postgresAvailable())('multi-host DATABASE_URL (libpq target_ses
       expect(port).toBe(ha.standby.port);
       expect(performance.now() - promotedAt).toBeLessThan(5_000);
       expect(db.status()).toEqual({ database: 'ok', host: `127.0.0.1:${ha.standby.port}` });
+      await migrating;
+      expect(waits.length).toBeGreaterThan(0);
+      expect(new Set(waits)).toEqual(new Set(['08001']));
     } finally {
       await db.close();
     }
