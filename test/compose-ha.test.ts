@@ -83,9 +83,11 @@ describe('docker-compose.yml, profile ha', () => {
       expect(reads.targetSessionAttrs).toBe('prefer-standby');
       expect(new Set(reads.hosts.map((h) => h.host))).toEqual(new Set(['db1', 'db2']));
       expect(services[name]?.volumes).toEqual(['gerbang-ha-data:/app/data']);
+      // Rate limits shared by both replicas.
+      expect(new URL(config.REDIS_URL as string).hostname).toBe('redis');
       expect(JSON.stringify(services[name]?.healthcheck?.test)).toMatch(/\/healthz/);
     }
-    expect(services['gerbang-1']?.depends_on).toEqual({ 'ha-roles': { condition: 'service_completed_successfully' } });
+    expect(services['gerbang-1']?.depends_on).toEqual({ 'ha-roles': { condition: 'service_completed_successfully' }, redis: { condition: 'service_healthy' } });
     expect(services['gerbang-2']?.depends_on).toEqual({ 'gerbang-1': { condition: 'service_healthy' } });
     const roles = env(services['ha-roles']);
     const app = parsePgUrl(env(services['gerbang-1']).DATABASE_URL as string);
