@@ -7,6 +7,12 @@ export { explainReason, identifierMessage, reasonMessage } from './messages.ts';
 export type { IdentifierRule, Lang, MessageParams } from './messages.ts';
 export { computePremium, MAX_MONEY, parseVatHundredths, requiredPremium } from './premium.ts';
 export type { Premium } from './premium.ts';
+export {
+  applyCorrection, applyDateChange, recordedEnd, recordedSpanOverlaps, recordedStart, removeAssignment,
+} from './recorded-span.ts';
+export type { AssignmentDates, Correction, DateChange, Removal } from './recorded-span.ts';
+export { addWorkingDays, holidaySet, holidaysOfYears, isWorkingDay, weekday, workingDaysBetween, yearsOf } from './working-days.ts';
+export type { HolidaySet } from './working-days.ts';
 export { REASON_CODES } from './types.ts';
 export type {
   IsoDate, Period, PolicyApproval, PolicyInput, PolicyMembership, PolicyProject, PolicyReason, PolicyRegistration,
