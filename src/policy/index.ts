@@ -8,7 +8,7 @@ export type { IdentifierRule, Lang, MessageParams } from './messages.ts';
 export { computePremium, MAX_MONEY, parseVatHundredths, requiredPremium } from './premium.ts';
 export type { Premium } from './premium.ts';
 export {
-  applyCorrection, applyDateChange, recordedEnd, recordedSpanOverlaps, recordedStart, removeAssignment,
+  applyCorrection, applyDateChange, recordedEnd, recordedSpanOverlaps, recordedStart, recordSpanChange, removeAssignment,
 } from './recorded-span.ts';
 export type { AssignmentDates, Correction, DateChange, Removal } from './recorded-span.ts';
 export { addWorkingDays, holidaySet, holidaysOfYears, isWorkingDay, weekday, workingDaysBetween, yearsOf } from './working-days.ts';

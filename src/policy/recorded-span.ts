@@ -103,3 +103,11 @@ export function recordedSpanOverlaps(a: AssignmentDates, from: IsoDate, to: IsoD
   const end = recordedEnd(a);
   return toDayNumber(recordedStart(a)) <= toDayNumber(to) && (end === null || toDayNumber(end) >= toDayNumber(from));
 }
+
+/** Only the recorded dates after a change (for a caller that stores the new dates itself). */
+export function recordSpanChange(
+  before: AssignmentDates, next: DateChange, today: IsoDate,
+): Pick<AssignmentDates, 'reportedStartDate' | 'reportedEndDate'> {
+  const { reportedStartDate, reportedEndDate } = applyDateChange(before, next, today);
+  return { reportedStartDate, reportedEndDate };
+}
