@@ -30,23 +30,23 @@ const later = (a: IsoDate, b: IsoDate): IsoDate => (toDayNumber(a) >= toDayNumbe
  * - `startDate` moved later while the old start was on or before `today`: `reportedStartDate`
  *   becomes the old start (keeping the earliest such).
  * Nothing is recorded for changes of days that lie in the future: plans may change freely.
- * In SQL terms, with w_end = least(coalesce(old.end_date, today), today):
- *   reported_end   = greatest(reported_end, w_end)     when new.end_date < w_end and old.start_date <= w_end
- *   reported_start = least(reported_start, old.start) when new.start_date > old.start and old.start <= today
+ * The old dates are read as their recorded span (so an earlier recorded start still counts).
  */
 export function applyDateChange(current: AssignmentDates, next: DateChange, today: IsoDate): AssignmentDates {
   const todayDay = toDayNumber(today);
   const oldStartDay = toDayNumber(current.startDate);
-  // The last day the old dates showed as worked by today (the roster never claims future work).
-  const workedEnd = current.endDate === null || toDayNumber(current.endDate) > todayDay ? today : current.endDate;
-  const workedSomething = oldStartDay <= toDayNumber(workedEnd);
+  // The last day the old recorded span showed as worked by today (the roster never claims future
+  // work), and whether it showed any day at all by then.
+  const oldEnd = recordedEnd(current);
+  const workedEnd = oldEnd === null || toDayNumber(oldEnd) > todayDay ? today : oldEnd;
+  const workedSomething = toDayNumber(recordedStart(current)) <= toDayNumber(workedEnd);
 
   let reportedEndDate = current.reportedEndDate;
   if (workedSomething && next.endDate !== null && toDayNumber(next.endDate) < toDayNumber(workedEnd)) {
     reportedEndDate = reportedEndDate === null ? workedEnd : later(reportedEndDate, workedEnd);
   }
   let reportedStartDate = current.reportedStartDate;
-  if (workedSomething && toDayNumber(next.startDate) > oldStartDay) {
+  if (workedSomething && oldStartDay <= todayDay && toDayNumber(next.startDate) > oldStartDay) {
     reportedStartDate = reportedStartDate === null ? current.startDate : earlier(reportedStartDate, current.startDate);
   }
   return { startDate: next.startDate, endDate: next.endDate, reportedStartDate, reportedEndDate };
