@@ -39,6 +39,11 @@ export interface MessageParams {
   paid?: number;
   requiredForPayment?: number;
   shortfall?: number;
+  premiumRequiredBpjs?: number; // PREMIUM_FIGURE_MISMATCH
+  premiumComputed?: number;
+  amount?: number; // AMOUNT_EXCEEDS_CONTRACT
+  approvedTotal?: number;
+  contractValue?: number;
 }
 
 function rupiah(amount: number, lang: Lang): string {
@@ -88,6 +93,10 @@ const REASON_MESSAGES: Record<ReasonCode, Record<Lang, (p: MessageParams) => str
     id: (p) => `${workersId(p.count)} hanya terlindungi sebagai pekerja penerima upah pemberi kerja lain.`,
     en: (p) => `${workersEn(p.count, 'is', 'are')} covered only as a wage earner of another employer.`,
   },
+  EMPLOYER_NUMBER_MISSING: {
+    id: (p) => `${workersId(p.count)} hanya dapat terlindungi sebagai pekerja penerima upah penyedia jasa, tetapi nomor pendaftaran pemberi kerja (NPP) penyedia jasa belum dicatat.`,
+    en: (p) => `${workersEn(p.count, 'could', 'could')} be covered only through a wage-earner (PU) membership with the contractor, but the contractor's BPJS employer number (NPP) is not recorded.`,
+  },
   KPJ_MISMATCH: {
     id: (p) => `Nomor KPJ ${workersId(p.count).toLowerCase()} di daftar pekerja berbeda dengan data BPJS Ketenagakerjaan.`,
     en: (p) => `${workersEn(p.count, 'has', 'have')} a KPJ on the roster that differs from BPJS Ketenagakerjaan's.`,
@@ -104,6 +113,14 @@ const REASON_MESSAGES: Record<ReasonCode, Record<Lang, (p: MessageParams) => str
     id: (p) => `Tahap ${p.stage ?? 'ini'} proyek ini sudah memiliki keputusan disetujui yang belum dibatalkan.`,
     en: (p) => `Stage ${p.stage ?? 'this'} of this project already has an approved decision that has not been voided.`,
   },
+  AMOUNT_EXCEEDS_CONTRACT: {
+    id: (p) => p.amount === undefined || p.approvedTotal === undefined || p.contractValue === undefined
+      ? 'Jumlah pembayaran yang sudah disetujui ditambah pembayaran ini melebihi nilai kontrak.'
+      : `Pembayaran yang sudah disetujui (${rupiah(p.approvedTotal, 'id')}) ditambah pembayaran ini (${rupiah(p.amount, 'id')}) melebihi nilai kontrak (${rupiah(p.contractValue, 'id')}).`,
+    en: (p) => p.amount === undefined || p.approvedTotal === undefined || p.contractValue === undefined
+      ? 'The approved payments plus this one exceed the contract value.'
+      : `The approved payments (${rupiah(p.approvedTotal, 'en')}) plus this one (${rupiah(p.amount, 'en')}) exceed the contract value (${rupiah(p.contractValue, 'en')}).`,
+  },
   PREMIUM_SHORTFALL: {
     id: (p) => p.requiredForPayment === undefined || p.paid === undefined
       ? 'Iuran yang sudah dibayar kurang dari yang disyaratkan untuk pembayaran ini.'
@@ -112,6 +129,14 @@ const REASON_MESSAGES: Record<ReasonCode, Record<Lang, (p: MessageParams) => str
       ? 'The premium paid is below what this payment requires.'
       : `The premium paid (${rupiah(p.paid, 'en')}) is below what this payment requires (${rupiah(p.requiredForPayment, 'en')}); ${rupiah(p.shortfall ?? p.requiredForPayment - p.paid, 'en')} short.`,
   },
+  PREMIUM_FIGURE_MISMATCH: {
+    id: (p) => p.premiumRequiredBpjs === undefined || p.premiumComputed === undefined
+      ? 'Iuran yang ditetapkan BPJS Ketenagakerjaan berbeda dengan hasil perhitungan; angka BPJS yang digunakan.'
+      : `Iuran yang ditetapkan BPJS Ketenagakerjaan (${rupiah(p.premiumRequiredBpjs, 'id')}) berbeda dengan hasil perhitungan dari nilai kontrak (${rupiah(p.premiumComputed, 'id')}); angka BPJS yang digunakan.`,
+    en: (p) => p.premiumRequiredBpjs === undefined || p.premiumComputed === undefined
+      ? "BPJS Ketenagakerjaan's required premium differs from the computed one; BPJS's figure is used."
+      : `BPJS Ketenagakerjaan's required premium (${rupiah(p.premiumRequiredBpjs, 'en')}) differs from the one computed from the contract value (${rupiah(p.premiumComputed, 'en')}); BPJS's figure is used.`,
+  },
   COVERAGE_EXPIRING_SOON: {
     id: (p) => `Masa perlindungan ${workersId(p.count).toLowerCase()} berakhir dalam 14 hari setelah tanggal pembayaran.`,
     en: (p) => `${workersEn(p.count, 'has', 'have')} coverage ending within 14 days after the value date.`,
@@ -119,6 +144,14 @@ const REASON_MESSAGES: Record<ReasonCode, Record<Lang, (p: MessageParams) => str
   COVERAGE_STARTED_LATE: {
     id: (p) => `Perlindungan ${workersId(p.count).toLowerCase()} dimulai lebih dari 30 hari setelah mulai bekerja.`,
     en: (p) => `${workersEn(p.count, 'was', 'were')} covered only from more than 30 days after starting work.`,
+  },
+  SELF_PAID_COVERAGE: {
+    id: (p) => `${workersId(p.count)} hanya terlindungi melalui kepesertaan Bukan Penerima Upah (BPU) yang dibayar sendiri: syarat terpenuhi, tetapi kewajiban penyedia jasa beralih kepada pekerja.`,
+    en: (p) => `${workersEn(p.count, 'is', 'are')} covered only through their own self-paid (BPU) membership: the rule is met, but the contractor has shifted its duty onto the worker.`,
+  },
+  ROSTER_CORRECTED: {
+    id: (p) => `Penugasan ${workersId(p.count).toLowerCase()} dikoreksi sejak pembayaran terakhir yang disetujui, sehingga hari penilaiannya berubah atau ia tidak lagi diperiksa; periksa alasan koreksinya.`,
+    en: (p) => `${workersEn(p.count, 'had an assignment', 'had assignments')} corrected since the last approved payment, changing the day they are judged on or taking them out of the check; review the reasons.`,
   },
 };
 
@@ -135,5 +168,6 @@ export function explainReason(reason: PolicyReason, result: PolicyResult, lang: 
     ...(premium.paid === null ? {} : { paid: premium.paid }),
     requiredForPayment: premium.requiredForPayment,
     shortfall: premium.shortfall,
+    ...reason.params,
   });
 }

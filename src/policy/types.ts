@@ -6,7 +6,9 @@ export type { IsoDate };
 
 export const POLICY_ID = 'perwali-palembang-3-2025';
 
-// In the order of the contract's policy table; reasons are reported in this order.
+// In the order of the contract's policy table; reasons are reported in this order. Version 2's
+// codes (contract 2.4) sit beside their kin; version 1 never produces them, and the relative order
+// of version 1's codes is unchanged, so its stored decisions replay byte for byte.
 export const REASON_CODES = [
   'PROJECT_NOT_REGISTERED',
   'EMPTY_ROSTER',
@@ -16,13 +18,18 @@ export const REASON_CODES = [
   'COVERAGE_LAPSED',
   'OTHER_PROJECT_COVERAGE',
   'OTHER_EMPLOYER_COVERAGE',
+  'EMPLOYER_NUMBER_MISSING',
   'KPJ_MISMATCH',
   'MEMBERSHIP_UNVERIFIED',
   'PROJECT_UNVERIFIED',
   'STAGE_ALREADY_APPROVED',
+  'AMOUNT_EXCEEDS_CONTRACT',
   'PREMIUM_SHORTFALL',
+  'PREMIUM_FIGURE_MISMATCH',
   'COVERAGE_EXPIRING_SOON',
   'COVERAGE_STARTED_LATE',
+  'SELF_PAID_COVERAGE',
+  'ROSTER_CORRECTED',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];
@@ -91,11 +98,24 @@ export interface ReasonWorker {
   name: string;
 }
 
+/** Figures a reason's message quotes (version 2 attaches them; version 1's come from `premium`). */
+export interface ReasonParams {
+  paid?: number;
+  requiredForPayment?: number;
+  shortfall?: number;
+  premiumRequiredBpjs?: number;
+  premiumComputed?: number;
+  amount?: number;
+  approvedTotal?: number;
+  contractValue?: number;
+}
+
 export interface PolicyReason {
   code: ReasonCode;
   severity: Severity;
   retryable: boolean;
   workers?: ReasonWorker[];
+  params?: ReasonParams;
 }
 
 export type WorkerOutcome = 'COMPLIANT' | 'NON_COMPLIANT' | 'UNVERIFIED';
@@ -106,6 +126,10 @@ export interface WorkerResult {
   outcome: WorkerOutcome;
   codes: ReasonCode[]; // block and warn codes, in table order
   lastDay: IsoDate; // the day coverage was judged on
+  // Version 2 judges persons: every checked assignment of the NIK (assignmentId is the one judged
+  // on lastDay), and the coverage the judgement rests on (null when none was judged).
+  assignmentIds?: string[];
+  coverage?: { segment: PolicyMembership['segment']; projectNumber: string | null; employerNpp: string | null } | null;
 }
 
 export interface Period {
@@ -124,10 +148,14 @@ export interface PolicyResult {
   summary: { workersChecked: number; compliant: number; nonCompliant: number; unverified: number };
   premium: {
     base: string; // contract value excluding VAT, rupiah with 2 decimals
-    required: { jkk: number; jkm: number; total: number };
+    // Version 2 (change 7): BPJS's figure when the registration carries one (source BPJS, no
+    // split), else the computed one; `computed` always gives the computed figure.
+    required: { jkk?: number; jkm?: number; total: number; source?: 'BPJS' | 'COMPUTED' };
+    computed?: { jkk: number; jkm: number; total: number };
     requiredForPayment: number;
     paid: number | null; // null when the registration could not be verified (premium not judged)
     shortfall: number;
+    paidRecorded?: number; // version 2: the project's bpjsPremiumPaid, shown, not judged
   };
   workers: WorkerResult[]; // one per checked assignment, sorted by NIK then assignmentId
   expiringSoon: Array<{ assignmentId: string; nik: string; name: string; coverageEnd: IsoDate }>;

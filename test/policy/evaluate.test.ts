@@ -26,9 +26,11 @@ describe('registry', () => {
   });
 
   it('throws for a version it does not know', () => {
-    for (const v of [0, 2, 1.5, -1, Number.NaN]) {
+    for (const v of [0, 3, 1.5, -1, Number.NaN]) {
       expect(() => evaluate(v, input()), String(v)).toThrow(UnknownPolicyVersionError);
     }
+    // Version 2 exists but takes another input: given version 1's, it refuses rather than guess.
+    expect(() => evaluate(2, input())).toThrow(TypeError);
   });
 
   it('approves the compliant baseline with no reasons', () => {
