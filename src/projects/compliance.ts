@@ -2,12 +2,27 @@
 // never calls the provider and records nothing (no transaction, no lock, no audit event).
 import type { AppContext } from '../context.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
+import type { PolicyResult } from '../policy/index.ts';
 import { seesWorkerIdentities } from '../disbursements/access.ts';
 import type { Gate } from '../disbursements/gate.ts';
 import { renderReasons, storedReasons, workerView } from '../disbursements/render.ts';
 import { readDecisionInputs } from '../disbursements/repository.ts';
 import { valueDateTooLate } from '../disbursements/value-date.ts';
 import { canSeeProject, projectNotFound } from './access.ts';
+
+/**
+ * Policy v2 (change 7) says where the required figure came from; a v1 result's is always computed.
+ * The computed split is given either way.
+ */
+function premiumFigures(premium: PolicyResult['premium']) {
+  const computed = premium.computed ?? {
+    jkk: premium.required.jkk ?? 0, jkm: premium.required.jkm ?? 0, total: premium.required.total,
+  };
+  const required = premium.required.source === 'BPJS'
+    ? { total: premium.required.total, source: 'BPJS' as const }
+    : { total: premium.required.total, source: 'COMPUTED' as const, jkk: computed.jkk, jkm: computed.jkm };
+  return { required, computed };
+}
 
 export interface ComplianceRequest {
   stage?: string | undefined;
@@ -41,7 +56,7 @@ export function createComplianceService(ctx: AppContext, gate: Gate) {
         period: result.period,
         policy: result.policy,
         premium: {
-          required: result.premium.required,
+          ...premiumFigures(result.premium),
           requiredForPayment: result.premium.requiredForPayment,
           paid: result.premium.paid,
           shortfall: result.premium.shortfall,

@@ -153,7 +153,14 @@ export const complianceSchema = z
     period: periodSchema,
     policy: policySchema,
     premium: z.object({
-      required: z.object({ jkk: z.number().int(), jkm: z.number().int(), total: z.number().int() }),
+      required: z.object({
+        total: z.number().int(),
+        source: z.enum(['BPJS', 'COMPUTED']).describe("BPJS: the registration's own figure (policy v2); COMPUTED: from the contract value"),
+        jkk: z.number().int().optional().describe('Only when computed'),
+        jkm: z.number().int().optional().describe('Only when computed'),
+      }).describe('The premium this project owes, as the policy judges it'),
+      computed: z.object({ jkk: z.number().int(), jkm: z.number().int(), total: z.number().int() })
+        .describe('The premium computed from the contract value excluding VAT, always given'),
       requiredForPayment: z.number().int().describe('Half the total (rounded up) before the last payment, all of it for the last'),
       paid: z.number().int().nullable().describe('null while the registration is unverified (premium not judged)'),
       shortfall: z.number().int().describe('What must still be paid before this request could pass; never negative'),

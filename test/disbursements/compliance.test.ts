@@ -33,7 +33,10 @@ describe('GET /v1/projects/{id}/compliance', async () => {
       summary: { workersChecked: 2, compliant: 2, nonCompliant: 0, unverified: 0 },
       period: { from: '2025-07-01', to: TODAY },
       policy: { id: 'perwali-palembang-3-2025', version: 1 },
-      premium: { required: { jkk: 1_540_000, jkm: 210_000, total: 1_750_000 }, requiredForPayment: 875_000, paid: 500_000, shortfall: 375_000 },
+      premium: {
+        required: { total: 1_750_000, source: 'COMPUTED', jkk: 1_540_000, jkm: 210_000 },
+        computed: { jkk: 1_540_000, jkm: 210_000, total: 1_750_000 },
+        requiredForPayment: 875_000, paid: 500_000, shortfall: 375_000 },
       expiringSoon: [{ nik: expiring.nik, name: 'Siti Aminah', coverageEnd: '2025-09-25' }],
       lastVerifiedAt: '2025-09-15T02:00:00.000Z',
     });
