@@ -17,7 +17,8 @@ export interface Notes {
 }
 
 const UPPER_SNAKE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
-const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+// The shape a request id must have to be echoed (contract 2.8); anything else gets a fresh UUID.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const header = (answer: Answer, name: string): string | undefined => {
   const v = answer.headers[name];
@@ -106,6 +107,7 @@ export function createResponseChecker(doc: unknown) {
     if (!requestId) violations.push('no x-request-id header');
     const sent = request.headers['x-request-id'];
     if (sent !== undefined && REQUEST_ID.test(sent) && requestId !== sent) violations.push(`x-request-id ${JSON.stringify(sent)} not echoed (got ${JSON.stringify(requestId)})`);
+    if (sent !== undefined && !REQUEST_ID.test(sent) && requestId === sent) violations.push(`x-request-id ${JSON.stringify(sent)} echoed although outside [A-Za-z0-9._:-]{1,128}`);
     if (answer.statusCode >= 400) {
       checkProblem(answer, violations);
       if (!op.responses[String(answer.statusCode)]) notes.undeclaredStatus.add(`${op.name} -> ${answer.statusCode}`);

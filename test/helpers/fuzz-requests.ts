@@ -224,7 +224,7 @@ function oddQueryArb(op: FuzzOperation): fc.Arbitrary<RequestSpec['query']> {
 
 const ODD_HEADERS: Record<string, string[]> = {
   'accept-language': ['en', 'id', 'EN', 'en-US,en;q=0.9', 'id-ID', '*', 'fr', '', 'en-'.repeat(3000), 'é', 'en\u0000', ';q=', 'en\r\nx-injected: 1'],
-  'x-request-id': ['ok-id-1', 'a\u0001b', 'a\nb', ' ', '', 'x'.repeat(200), 'x'.repeat(201), 'ü', '\u0000', 'a b', '<script>'],
+  'x-request-id': ['ok-id-1', 'spm:2026.01_x', 'a\u0001b', 'a\nb', ' ', '', 'x'.repeat(128), 'x'.repeat(129), 'ü', '\u0000', 'a b', '<script>', '=1+1', '!'],
   accept: ['*/*', 'application/json', 'application/problem+json', 'application/x-ndjson', 'text/csv', 'text/html', 'application/xml', '', 'garbage/;;', 'text/csv;q=0.5, application/json'],
   'content-type': [
     'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'APPLICATION/JSON', 'application/json;;', 'text/csv',
