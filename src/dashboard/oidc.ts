@@ -37,7 +37,8 @@ export function createOidcClient(config: Config, verifyAccessToken: (token: stri
         clientId as string,
         config.DASHBOARD_CLIENT_SECRET,
         config.DASHBOARD_CLIENT_SECRET ? oidc.ClientSecretPost(config.DASHBOARD_CLIENT_SECRET) : oidc.None(),
-        insecure ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 },
+        // openid-client's own 30 s request timeout: a busy identity provider is slow, not absent.
+        insecure ? { execute: [oidc.allowInsecureRequests] } : {},
       ))
       // A failed discovery is tried again at the next sign-in rather than remembered.
       .catch((err: unknown) => {

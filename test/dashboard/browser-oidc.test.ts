@@ -48,7 +48,9 @@ describe('OIDC sign-in in the browser', () => {
       const page = await context.newPage();
       await page.goto(`${base}/app`);
       await page.waitForURL(`${base}/app`);
-      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Paket DPUPR');
+      const heading = await page.getByRole('heading', { level: 1 }).textContent();
+      // On a failed sign-in the page says why: show it rather than only the heading.
+      expect(heading, heading === 'Paket DPUPR' ? '' : await page.locator('main').innerText()).toBe('Paket DPUPR');
       expect(idp.tokenRequests.at(-1)).toEqual({ pkce: true, redirectUri: `${base}/app/callback`, clientAuthenticated: true });
       const cookies = await context.cookies();
       expect(cookies.find((c) => c.name === 'gerbang_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/app' });
