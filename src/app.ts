@@ -24,6 +24,7 @@ import { opsRoutes } from './ops/routes.ts';
 import { opdRoutes } from './opds/routes.ts';
 import { contractorRoutes } from './contractors/routes.ts';
 import { projectRoutes } from './projects/routes.ts';
+import { correctionRoutes } from './roster/corrections-routes.ts';
 import { rosterRoutes } from './roster/routes.ts';
 import { membershipRoutes } from './memberships/routes.ts';
 import { createGate } from './disbursements/gate.ts';
@@ -143,6 +144,7 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   await app.register(contractorRoutes, { ctx });
   await app.register(projectRoutes, { ctx, gate });
   await app.register(rosterRoutes, { ctx });
+  await app.register(correctionRoutes, { ctx });
   await app.register(membershipRoutes, { ctx });
   await app.register(disbursementRoutes, { ctx, gate });
   await app.register(auditRoutes, { ctx });

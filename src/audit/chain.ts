@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'roster.replaced',
   'roster.worker_added',
   'roster.worker_ended',
+  'roster.assignment_corrected',
   'membership.imported',
   'membership.refreshed',
   'disbursement.decided',

@@ -61,7 +61,7 @@ export async function findRefreshNeeds(db: Executor, input: { ref: ProjectRef; s
         (r.verified_at is null or r.verified_at < ${cutoff}::timestamptz) as "registrationStale",
         coalesce((
           select json_agg(distinct a.nik) from assignments a left join memberships m on m.nik = a.nik
-          where a.project_id = p.id and a.start_date <= ${input.valueDate}::date
+          where a.project_id = p.id and not a.cancelled and a.start_date <= ${input.valueDate}::date
             and (a.end_date is null or a.end_date >= least(${input.valueDate}::date, coalesce(
               (select max(s.value_date) from approved_stages s where s.project_id = p.id and s.value_date <= ${input.valueDate}::date),
               p.start_date)))
@@ -119,7 +119,7 @@ export async function loadRoster(db: Executor, projectId: string) {
       select json_agg(json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date, m.found, m.kpj, m.status,
         m.programs, m.coverage_start, m.coverage_end, m.segment, m.project_number, m.employer_npp,
         (extract(epoch from m.as_of) * 1000)::float8))
-      from assignments a left join memberships m on m.nik = a.nik where a.project_id = ${projectId}), '[]'::json) as rows`);
+      from assignments a left join memberships m on m.nik = a.nik where a.project_id = ${projectId} and not a.cancelled), '[]'::json) as rows`);
   return row as { version: string; rows: RawRosterRow[] };
 }
 

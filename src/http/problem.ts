@@ -16,6 +16,7 @@ export const PROBLEMS = {
   OPD_EXISTS: { status: 409, title: { id: 'Kode OPD sudah ada', en: 'OPD code already exists' } },
   PROJECT_EXISTS: { status: 409, title: { id: 'Kode paket sudah terdaftar', en: 'A project with this code exists' } },
   REGISTRATION_NUMBER_TAKEN: { status: 409, title: { id: 'Nomor pendaftaran BPJS dipakai paket lain', en: 'BPJS registration number used by another project' } },
+  ASSIGNMENT_CANCELLED: { status: 409, title: { id: 'Penugasan sudah dibatalkan', en: 'Assignment already cancelled' } },
   WORKER_ALREADY_ON_ROSTER: { status: 409, title: { id: 'Pekerja sudah ada di daftar aktif', en: 'Worker already on the active roster' } },
   ALREADY_VOIDED: { status: 409, title: { id: 'Keputusan sudah dibatalkan', en: 'Decision already voided' } },
   NOT_VOIDABLE: { status: 409, title: { id: 'Hanya keputusan APPROVED yang dapat dibatalkan', en: 'Only APPROVED decisions can be voided' } },

@@ -30,7 +30,7 @@ export async function findVerifyTarget(db: Executor, projectId: string): Promise
 export async function findCheckedNiks(db: Executor, projectId: string, period: Period): Promise<string[]> {
   const [row] = await rows<{ niks: string[] }>(db, sql`
     select coalesce(json_agg(distinct a.nik order by a.nik), '[]'::json) as niks from assignments a
-    where a.project_id = ${projectId} and a.start_date <= ${period.to}::date
+    where a.project_id = ${projectId} and not a.cancelled and a.start_date <= ${period.to}::date
       and (a.end_date is null or a.end_date >= ${period.from}::date)`);
   return row?.niks ?? [];
 }

@@ -50,6 +50,9 @@ export const workerSchema = z
     startDate: z.string(),
     endDate: z.string().nullable().describe('Last day worked; set to today when the worker is removed'),
     removedAt: z.string().nullable().describe('When the worker left the active roster (RFC 3339); null while on it'),
+    reportedStartDate: z.string().nullable().describe('The earliest start an edit moved away from (still checked); null when never set'),
+    reportedEndDate: z.string().nullable().describe('The latest last day an edit moved away from (still checked); null when never set'),
+    cancelled: z.boolean().describe('Removed before it started: never counts for any period'),
     membership: membershipSchema.nullable().describe('The stored current BPJS membership for this NIK, or null if none is stored'),
   })
   .meta({ id: 'Worker' });

@@ -6,9 +6,13 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { AuthContext } from '../http/auth.ts';
 import { AppError, validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
+import { recordSpanChange, removalCancels } from '../policy/recorded-span.ts';
 import { canManageProject, projectNotFound, seesPersonalDataOf } from '../projects/access.ts';
 import { rosterFromCsv, rosterFromJson } from './input.ts';
-import { countActive, endWorker, findProject, findWorker, insertWorker, isActive, listWorkers, replaceRoster, type ProjectRef } from './repository.ts';
+import {
+  activeSpans, countActive, endWorker, findAssignment, findProject, findWorker, insertWorker, isActive, listWorkers, replaceRoster,
+  type IncomingWorker, type ProjectRef,
+} from './repository.ts';
 import { MAX_WORKERS, type Worker, type WorkerInput, type WorkerRow } from './schemas.ts';
 
 export type RosterBody = { format: 'json'; body: unknown } | { format: 'csv'; body: Readable };
@@ -52,7 +56,17 @@ export function createRosterService(ctx: AppContext) {
         await manageable(tx, meta.auth, projectId, true);
         // An empty roster (often a header-only CSV exported by mistake) would end everyone at once.
         if (workers.length === 0 && !confirmEmpty && (await countActive(tx, projectId)) > 0) throw unconfirmedEmpty();
-        const outcome = await replaceRoster(tx, { projectId, workers, today: ctx.today(), now: ctx.clock(), by: meta.auth.sub });
+        // The recorded-span rule (policy/recorded-span.ts) decides, per worker, what an edit records
+        // and whether a removal cancels: computed here once, applied by one statement.
+        const today = ctx.today();
+        const spans = new Map((await activeSpans(tx, projectId)).map((s) => [s.nik, s]));
+        const incoming: IncomingWorker[] = workers.map((w) => {
+          const before = spans.get(w.nik);
+          return { ...w, ...(before ? recordSpanChange(before, w, today) : { reportedStartDate: null, reportedEndDate: null }) };
+        });
+        const kept = new Set(workers.map((w) => w.nik));
+        const cancel = [...spans.values()].filter((s) => !kept.has(s.nik) && removalCancels(s, today)).map((s) => s.nik);
+        const outcome = await replaceRoster(tx, { projectId, workers: incoming, cancel, today, now: ctx.clock(), by: meta.auth.sub });
         const counts = {
           added: outcome.added.length,
           removed: outcome.removed.length,
@@ -64,7 +78,13 @@ export function createRosterService(ctx: AppContext) {
         const pseudonyms = (niks: string[]) => niks.map(ctx.pseudonymize);
         await appendAudit(tx, {
           actor: meta.actor, action: 'roster.replaced', entityType: 'project', entityId: projectId,
-          data: { ...counts, workers: { added: pseudonyms(outcome.added), updated: pseudonyms(outcome.updated), removed: pseudonyms(outcome.removed) } },
+          data: {
+            ...counts,
+            workers: {
+              added: pseudonyms(outcome.added), updated: pseudonyms(outcome.updated), removed: pseudonyms(outcome.removed),
+              cancelled: pseudonyms(outcome.cancelled),
+            },
+          },
           requestId: meta.requestId,
         }, ctx.clock);
         return counts;
@@ -101,11 +121,15 @@ export function createRosterService(ctx: AppContext) {
     end: (meta: RequestMeta, projectId: string, assignmentId: string): Promise<Worker> =>
       db.transaction(async (tx) => {
         await manageable(tx, meta.auth, projectId, true);
-        const ended = await endWorker(tx, { projectId, assignmentId, today: ctx.today(), now: ctx.clock(), by: meta.auth.sub });
+        const today = ctx.today();
+        const span = await findAssignment(tx, projectId, assignmentId);
+        if (!span || span.removed) throw assignmentNotFound();
+        const cancel = removalCancels(span, today);
+        const ended = await endWorker(tx, { projectId, assignmentId, cancel, today, now: ctx.clock(), by: meta.auth.sub });
         if (!ended) throw assignmentNotFound();
         await appendAudit(tx, {
           actor: meta.actor, action: 'roster.worker_ended', entityType: 'assignment', entityId: assignmentId,
-          data: { projectId, worker: ctx.pseudonymize(ended.nik), endDate: ended.endDate },
+          data: { projectId, worker: ctx.pseudonymize(ended.nik), endDate: ended.endDate, ...(cancel ? { cancelled: true } : {}) },
           requestId: meta.requestId,
         }, ctx.clock);
         const worker = await findWorker(tx, assignmentId);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { date, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, date, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { projects } from './projects.ts';
 
 /**
@@ -17,6 +17,11 @@ export const assignments = pgTable(
     role: text('role').notNull(),
     startDate: date('start_date').notNull(),
     endDate: date('end_date'),
+    // The recorded span (contract 2.1): dates a plain edit moved away from, still checked.
+    reportedStartDate: date('reported_start_date'),
+    reportedEndDate: date('reported_end_date'),
+    // Removed before it started: never counts for any period, kept in the history.
+    cancelled: boolean('cancelled').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     removedAt: timestamp('removed_at', { withTimezone: true }),

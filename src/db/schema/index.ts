@@ -4,6 +4,7 @@ export * from './projects.ts';
 export * from './project-registrations.ts';
 export * from './assignments.ts';
 export * from './assignment-history.ts';
+export * from './roster-corrections.ts';
 export * from './memberships.ts';
 export * from './membership-history.ts';
 export * from './disbursements.ts';
