@@ -1,5 +1,5 @@
 import { and, asc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
-import type { Executor } from '../db/client.ts';
+import { rows, type Executor } from '../db/client.ts';
 import { contractors, projects } from '../db/schema/index.ts';
 import type { CreatedAtIdCursor } from '../http/pagination.ts';
 
@@ -84,4 +84,10 @@ export function listProjects(db: Executor, filter: ProjectFilter) {
     .where(and(...where))
     .orderBy(asc(projects.createdAt), asc(projects.id))
     .limit(filter.limit + 1);
+}
+
+/** Whether the project ever had an APPROVED decision (voided or not): its contract value is then settled. */
+export async function hasApprovedDecision(db: Executor, projectId: string): Promise<boolean> {
+  const found = await rows(db, sql`select 1 from disbursements where project_id = ${projectId} and decision = 'APPROVED' limit 1`);
+  return found.length > 0;
 }

@@ -92,9 +92,12 @@ export const createProjectBody = z
 export type CreateProject = z.output<typeof createProjectBody>;
 
 export const patchProjectBody = z
-  .strictObject(editable)
-  .partial()
-  .refine((v) => Object.keys(v).length > 0, 'give at least one field to change');
+  .strictObject({
+    ...z.object(editable).partial().shape,
+    addendumRef: z.string().trim().min(1).max(100).optional()
+      .describe('Number of the contract addendum; required to change contractValue after the project\'s first approval'),
+  })
+  .refine((v) => Object.keys(v).some((k) => k !== 'addendumRef'), 'give at least one field to change');
 export type PatchProject = z.output<typeof patchProjectBody>;
 
 export const projectSchema = z

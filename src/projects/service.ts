@@ -9,7 +9,7 @@ import type { RequestMeta } from '../http/request-meta.ts';
 import { findOpd } from '../opds/repository.ts';
 import { computePremium } from '../policy/premium.ts';
 import { assertVisible, canManageProject, opdScope } from './access.ts';
-import { findContractorSummary, findProject, insertProject, listProjects, updateProject, type ContractorSummary, type ProjectRow, type ProjectValues } from './repository.ts';
+import { findContractorSummary, findProject, hasApprovedDecision, insertProject, listProjects, updateProject, type ContractorSummary, type ProjectRow, type ProjectValues } from './repository.ts';
 import { dateOrderErrors, type CreateProject, type ListProjectsQuery, type PatchProject, type Project } from './schemas.ts';
 
 type Stored = Omit<Project, 'id' | 'contractor' | 'premium' | 'createdAt' | 'updatedAt'>;
@@ -121,8 +121,9 @@ export function createProjectService(ctx: AppContext) {
       };
     },
 
-    update: (meta: RequestMeta, id: string, input: PatchProject) =>
+    update: (meta: RequestMeta, id: string, patch: PatchProject) =>
       db.transaction(async (tx) => {
+        const { addendumRef, ...input } = patch;
         // Locked so concurrent edits merge one after the other and the cross-field checks hold.
         const row = assertVisible(meta.auth, await findProject(tx, id, { forUpdate: true }));
         if (!canManageProject(meta.auth, row.opdCode)) throw new AppError('FORBIDDEN');
@@ -142,11 +143,15 @@ export function createProjectService(ctx: AppContext) {
           start: input.startDate !== undefined && input.endDate === undefined,
           maintenance: !(input.endDate !== undefined && input.maintenanceEndDate === undefined),
         }));
+        // Change 12: once money was approved against the contract, its value changes only by addendum.
+        if (after.contractValue !== before.contractValue && addendumRef === undefined && (await hasApprovedDecision(tx, id))) {
+          errors.push({ path: 'addendumRef', message: 'the project has an approved payment: a change of contractValue needs the addendum\'s number (addendumRef)' });
+        }
         if (errors.length > 0) throw validationFailed(errors);
 
         const changes: Record<string, { before: unknown; after: unknown }> = {};
         const values: Partial<Stored> = {};
-        for (const key of Object.keys(input) as Array<keyof PatchProject>) {
+        for (const key of Object.keys(input) as Array<keyof typeof input>) {
           if (after[key] === before[key]) continue;
           changes[key] = { before: before[key], after: after[key] };
           Object.assign(values, { [key]: after[key] });
@@ -159,7 +164,7 @@ export function createProjectService(ctx: AppContext) {
         const premiumAfter = requiredPremium(after.contractValue, after.vatPercent).total;
         await appendAudit(tx, {
           actor: meta.actor, action: 'project.updated', entityType: 'project', entityId: id,
-          data: { changes, ...(premiumBefore !== premiumAfter ? { premiumRequiredTotal: { before: premiumBefore, after: premiumAfter } } : {}) },
+          data: { changes, ...(addendumRef !== undefined ? { addendumRef } : {}), ...(premiumBefore !== premiumAfter ? { premiumRequiredTotal: { before: premiumBefore, after: premiumAfter } } : {}) },
           requestId: meta.requestId,
         }, ctx.clock);
         return toProject(updated, contractor);
