@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../db/client.ts';
 import { membershipJson } from '../memberships/repository.ts';
-import type { AssignmentSpan, ReportedDates } from '../policy/recorded-span.ts';
+import type { AssignmentDates } from '../policy/recorded-span.ts';
 import type { Worker, WorkerRow } from './schemas.ts';
 
 export interface ProjectRef {
@@ -47,7 +47,7 @@ const snapshot = (a: string): SQL => {
     'cancelled', ${c('cancelled')})`;
 };
 
-export type StoredSpan = AssignmentSpan & { assignmentId: string; nik: string };
+export type StoredSpan = AssignmentDates & { assignmentId: string; nik: string };
 
 const spanColumns = sql`
   a.id as "assignmentId", a.nik, a.start_date::text as "startDate", a.end_date::text as "endDate",
@@ -68,7 +68,7 @@ export async function findAssignment(executor: Executor, projectId: string, assi
 }
 
 /** An incoming worker with the reported dates the service computed for it. */
-export type IncomingWorker = WorkerRow & ReportedDates;
+export type IncomingWorker = WorkerRow & Pick<AssignmentDates, 'reportedStartDate' | 'reportedEndDate'>;
 
 export interface ReplaceOutcome {
   added: string[];

@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { AuthContext } from '../http/auth.ts';
 import { AppError, validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
-import { recordSpanChange, removalCancels } from '../policy/recorded-span.ts';
+import { recordSpanChange, removeAssignment } from '../policy/recorded-span.ts';
 import { canManageProject, projectNotFound, seesPersonalDataOf } from '../projects/access.ts';
 import { rosterFromCsv, rosterFromJson } from './input.ts';
 import {
@@ -65,7 +65,7 @@ export function createRosterService(ctx: AppContext) {
           return { ...w, ...(before ? recordSpanChange(before, w, today) : { reportedStartDate: null, reportedEndDate: null }) };
         });
         const kept = new Set(workers.map((w) => w.nik));
-        const cancel = [...spans.values()].filter((s) => !kept.has(s.nik) && removalCancels(s, today)).map((s) => s.nik);
+        const cancel = [...spans.values()].filter((s) => !kept.has(s.nik) && removeAssignment(s, today).kind === 'cancel').map((s) => s.nik);
         const outcome = await replaceRoster(tx, { projectId, workers: incoming, cancel, today, now: ctx.clock(), by: meta.auth.sub });
         const counts = {
           added: outcome.added.length,
@@ -124,7 +124,7 @@ export function createRosterService(ctx: AppContext) {
         const today = ctx.today();
         const span = await findAssignment(tx, projectId, assignmentId);
         if (!span || span.removed) throw assignmentNotFound();
-        const cancel = removalCancels(span, today);
+        const cancel = removeAssignment(span, today).kind === 'cancel';
         const ended = await endWorker(tx, { projectId, assignmentId, cancel, today, now: ctx.clock(), by: meta.auth.sub });
         if (!ended) throw assignmentNotFound();
         await appendAudit(tx, {
