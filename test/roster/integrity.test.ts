@@ -11,7 +11,7 @@ describe('roster integrity: recorded spans, cancellation, re-adding', async () =
   const admin = await t.auth('admin');
   const worker = (nik: string, over: Record<string, unknown> = {}) => ({ nik, name: `Pekerja ${nik.slice(-4)}`, role: 'TUKANG', startDate: '2025-07-01', ...over });
   const put = (projectId: string, workers: unknown[]) =>
-    t.app.inject({ method: 'PUT', url: `/v1/projects/${projectId}/workers`, headers: admin, payload: { workers } });
+    t.app.inject({ method: 'PUT', url: `/v1/projects/${projectId}/workers${workers.length === 0 ? '?confirmEmpty=true' : ''}`, headers: admin, payload: { workers } });
   const all = async (projectId: string): Promise<Worker[]> =>
     (await t.app.inject({ method: 'GET', url: `/v1/projects/${projectId}/workers?includeEnded=true`, headers: admin })).json().items;
   const one = async (projectId: string, nik: string) => (await all(projectId)).filter((w) => w.nik === nik);
