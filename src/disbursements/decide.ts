@@ -20,10 +20,7 @@ import { evidenceSha256, type EvidenceDocument } from './evidence.ts';
 import type { Gate } from './gate.ts';
 import { advisoryLockKey, createInFlight, inProgress, keyReused, requestSha256 } from './idempotency.ts';
 import { renderDecision, storedReasons, type DecisionBody } from './render.ts';
-import {
-  beginDecision, findDecision, findRefreshNeeds, insertDecision,
-  type ProjectRef, type StoredKey,
-} from './repository.ts';
+import { beginDecision, findDecision, insertDecision, type ProjectRef, type StoredKey } from './repository.ts';
 import type { DecisionRequest } from './schemas.ts';
 import { valueDateTooLate } from './value-date.ts';
 
@@ -35,6 +32,12 @@ export interface DecideOutcome {
 
 const KNOWN_EVIDENCE_LIMIT = 10_000;
 const PSEUDONYM_LIMIT = 100_000;
+
+/** What a live upstream should refresh before a decision: distinct NIKs, and the registration if stale. */
+interface Stale {
+  niks: string[];
+  registrationNumber: string | null;
+}
 
 /** Where provider trouble is reported (the request's logger); never with personal data. */
 export interface Log {
@@ -70,31 +73,30 @@ export function createDecider(ctx: AppContext, gate: Gate) {
     return { status: 200, replayed: true, body: renderDecision(row, view) };
   }
 
-  /** Live upstream only: refresh stale memberships and registration within BPJS_DEADLINE_MS. */
-  async function refreshStale(meta: RequestMeta, log: Log, ref: ProjectRef, key: string, valueDate: string, requestHash: string): Promise<DecideOutcome | null> {
-    const now = ctx.clock();
-    const needs = await findRefreshNeeds(db, { ref, sub: meta.auth.sub, key, valueDate, cutoff: new Date(now.getTime() - gate.maxAgeMs) });
-    if (needs.idem) return answerStored(meta, needs.idem, requestHash);
-    const today = ctx.today();
-    if (valueDate < today) throw pastValueDate(today);
-    if (!needs.projectId) throw projectNotFound();
+  /**
+   * Live upstream only: refresh the stale memberships and registration a decision found, within
+   * BPJS_DEADLINE_MS, outside any transaction. Whatever the provider did not manage in time stays
+   * stale, and so is judged unverified.
+   */
+  async function refresh(meta: RequestMeta, log: Log, stale: Stale): Promise<void> {
     const deadline = new Date(Date.now() + ctx.config.BPJS_DEADLINE_MS);
     const refreshMeta = { actor: meta.actor, requestId: meta.requestId };
     const calls: Array<() => Promise<unknown>> = [];
-    const { staleNiks, registrationNumber } = needs;
-    if (staleNiks && staleNiks.length > 0) calls.push(() => ctx.provider.refreshMemberships(staleNiks, deadline, refreshMeta));
-    if (registrationNumber && needs.registrationStale) calls.push(() => ctx.provider.refreshRegistrations([registrationNumber], deadline, refreshMeta));
-    if (calls.length === 0) return null;
-    // Whatever the provider did not manage in time stays stale, and so is judged unverified.
+    const { niks, registrationNumber } = stale;
+    if (niks.length > 0) calls.push(() => ctx.provider.refreshMemberships(niks, deadline, refreshMeta));
+    if (registrationNumber !== null) calls.push(() => ctx.provider.refreshRegistrations([registrationNumber], deadline, refreshMeta));
     const outcomes = await withinDeadline(calls, deadline);
     if (outcomes.some((o) => o.status === 'late')) log.warn({ provider: ctx.provider.name }, 'membership provider missed the decision deadline');
     for (const o of outcomes) {
       if (o.status === 'failed') log.warn({ provider: ctx.provider.name, err: { message: errorMessage(o.error) } }, 'membership provider failed');
     }
-    return null;
   }
 
-  async function decideInTransaction(meta: RequestMeta, body: DecisionRequest, ref: ProjectRef, key: string, requestHash: string, valueDate: string) {
+  /**
+   * `mayRefresh`: with a live upstream, a transaction that finds stale data decides nothing and
+   * answers what to refresh (the caller refreshes outside it and decides again, once).
+   */
+  async function decideInTransaction(meta: RequestMeta, body: DecisionRequest, ref: ProjectRef, key: string, requestHash: string, valueDate: string, mayRefresh: boolean) {
     const { sub } = meta.auth;
     return db.transaction(async (tx) => {
       const start = await beginDecision(tx, { lockKey: advisoryLockKey(sub, key), sub, key, ref });
@@ -110,6 +112,9 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       const roster = await gate.rosterOf(tx, project.id, version);
       const request = { stage: body.stage, valueDate, final: body.final ?? false };
       const e = gate.evaluateRequest(project, approvals, request, roster, decidedAt.getTime());
+      if (mayRefresh && (e.checked.staleNiks.length > 0 || e.staleRegistration !== null)) {
+        return { kind: 'stale' as const, stale: { niks: e.checked.staleNiks, registrationNumber: e.staleRegistration } };
+      }
       const { result } = e;
       const evidence: EvidenceDocument = { project: e.project, registration: e.registration, request, approvals, workersSha256: e.checked.sha256 };
       const hash = evidenceSha256(evidence);
@@ -172,14 +177,21 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       const requestHash = requestSha256(body);
       const ref: ProjectRef = body.projectId !== undefined ? { id: body.projectId } : { code: body.projectCode ?? '' };
       const valueDate = body.valueDate ?? ctx.today();
-      if (ctx.provider.name !== 'snapshot') {
-        const early = await refreshStale(meta, log, ref, key, valueDate, requestHash);
-        if (early) return early;
-      }
+      // Staleness comes from the cached roster (keyed by the roster version) and the project's
+      // registration row, both read in the transaction anyway: when nothing is stale, deciding
+      // costs no extra query. When something is, that transaction ends without a decision, the
+      // refresh runs outside it (no lock held while the upstream answers), and we decide again.
+      let mayRefresh = ctx.provider.name !== 'snapshot';
       for (let attempt = 1; ; attempt++) {
         try {
-          const outcome = await decideInTransaction(meta, body, ref, key, requestHash, valueDate);
+          const outcome = await decideInTransaction(meta, body, ref, key, requestHash, valueDate, mayRefresh);
           if (outcome.kind === 'stored') return answerStored(meta, outcome.idem, requestHash);
+          if (outcome.kind === 'stale') {
+            await refresh(meta, log, outcome.stale);
+            mayRefresh = false;
+            attempt--;
+            continue;
+          }
           // Committed without waiting for the disk; answer only once it is durable. Should the
           // server crash before, the caller has no answer and retries with the same key.
           await flushWal(db);

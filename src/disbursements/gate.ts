@@ -19,6 +19,8 @@ export interface Evaluation {
   request: PolicyInput['request'];
   approvals: PolicyApproval[];
   checked: CheckedWorkers;
+  /** The project's registration number when a live upstream should refresh it (missing or too old record). */
+  staleRegistration: string | null;
   result: PolicyResult;
 }
 
@@ -51,6 +53,11 @@ export function createGate(ctx: AppContext) {
     return { source: 'upstream', state: 'FOUND', status: head.regStatus, premiumPaid: Number(head.regPremiumPaid ?? 0) };
   }
 
+  function staleRegistration(head: ProjectHead, nowMs: number): string | null {
+    if (ctx.provider.name === 'snapshot' || head.bpjsRegistrationNumber === null) return null;
+    return head.regVerifiedAtMs === null || head.regVerifiedAtMs + maxAgeMs < nowMs ? head.bpjsRegistrationNumber : null;
+  }
+
   /** The project's roster under `version`, loaded (with the version it was read at) on a miss. */
   async function rosterOf(executor: Executor, projectId: string, version: string): Promise<Roster> {
     const cached = rosters.get(projectId, version);
@@ -72,7 +79,7 @@ export function createGate(ctx: AppContext) {
       result = evaluate(CURRENT_POLICY_VERSION, { project, registration, request, approvals, workers: checked.workers });
       results.set(key, result);
     }
-    return { project, registration, request, approvals, checked, result };
+    return { project, registration, request, approvals, checked, staleRegistration: staleRegistration(head, nowMs), result };
   }
 
   return { maxAgeMs, rosterOf, evaluateRequest };

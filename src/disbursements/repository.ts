@@ -40,36 +40,7 @@ export interface StoredKey {
 const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
   sql`to_char(${column} at time zone 'UTC', ${`YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"`})`;
 
-const whereRef = (ref: ProjectRef): SQL => ('id' in ref ? sql`p.id = ${ref.id}` : sql`p.code = ${ref.code}`);
-
-const storedKey = (sub: string, key: string): SQL => sql`(
-  select json_build_object('requestSha256', k.request_sha256, 'disbursementId', k.disbursement_id)
-  from idempotency_keys k where k.sub = ${sub} and k.key = ${key})`;
-
 const versionOf = (projectId: SQL): SQL => sql`coalesce((select v.version::text from project_roster_versions v where v.project_id = ${projectId}), '0')`;
-
-/**
- * Before the transaction (live upstream only): the project, whether its registration is stale,
- * the NIKs of the workers a request valued `valueDate` would check whose status is stale or
- * missing, and the stored idempotency key if any.
- */
-export async function findRefreshNeeds(db: Executor, input: { ref: ProjectRef; sub: string; key: string; valueDate: string; cutoff: Date }) {
-  const cutoff = input.cutoff.toISOString();
-  const [row] = await rows<{ idem: StoredKey | null; projectId: string | null; registrationNumber: string | null; registrationStale: boolean | null; staleNiks: string[] | null }>(db, sql`
-    select ${storedKey(input.sub, input.key)} as idem, x.* from (select 1) one left join (
-      select p.id as "projectId", p.bpjs_registration_number as "registrationNumber",
-        (r.verified_at is null or r.verified_at < ${cutoff}::timestamptz) as "registrationStale",
-        coalesce((
-          select json_agg(distinct a.nik) from assignments a left join memberships m on m.nik = a.nik
-          where a.project_id = p.id and not a.cancelled and a.start_date <= ${input.valueDate}::date
-            and (a.end_date is null or a.end_date >= least(${input.valueDate}::date, coalesce(
-              (select max(s.value_date) from approved_stages s where s.project_id = p.id and s.value_date <= ${input.valueDate}::date),
-              p.start_date)))
-            and (m.nik is null or m.as_of < ${cutoff}::timestamptz)), '[]'::json) as "staleNiks"
-      from projects p left join project_registrations r on r.registration_number = p.bpjs_registration_number
-      where ${whereRef(input.ref)}) x on true`);
-  return row ?? { idem: null, projectId: null, registrationNumber: null, registrationStale: null, staleNiks: null };
-}
 
 /** What a decision is evaluated from: the project, its APPROVED unvoided stages, its roster version. */
 export interface DecisionInputs {

@@ -31,6 +31,12 @@ export interface CheckedWorkers {
   workers: EvidenceWorker[];
   sha256: string;
   canonical: string;
+  /**
+   * The NIKs (distinct, sorted) among them whose BPJS status is missing or too old at that moment:
+   * what a live upstream should refresh before this request is decided. From the cached roster,
+   * so knowing that nothing is stale costs no query.
+   */
+  staleNiks: string[];
 }
 
 export interface Roster {
@@ -92,6 +98,9 @@ function staleCount(expiries: readonly number[], nowMs: number): number {
   return lo;
 }
 
+/** No status at all, or one older than MEMBERSHIP_MAX_AGE_HOURS: worth asking the upstream again. */
+const isStale = (row: RosterRow, nowMs: number): boolean => row.found === null || row.expiresAtMs === null || row.expiresAtMs < nowMs;
+
 function lookupOf(row: RosterRow, nowMs: number): PolicyWorker['lookup'] {
   if (row.found === null || row.expiresAtMs === null || row.expiresAtMs < nowMs) return 'UNVERIFIED';
   if (row.found === false) return 'NOT_FOUND';
@@ -111,9 +120,10 @@ export function checkedWorkers(roster: Roster, period: Period, nowMs: number): C
   if (memo) return memo;
   const fromDay = toDayNumber(period.from);
   const toDay = toDayNumber(period.to);
-  const workers = roster.rows
-    .filter((r) => r.startDay <= toDay && (r.endDay === null || r.endDay >= fromDay))
-    .sort(byNikThenAssignment)
+  const rows = roster.rows.filter((r) => r.startDay <= toDay && (r.endDay === null || r.endDay >= fromDay)).sort(byNikThenAssignment);
+  const stale = new Set<string>();
+  for (const r of rows) if (isStale(r, nowMs)) stale.add(r.nik);
+  const workers = rows
     .map((r): EvidenceWorker => ({
       assignmentId: r.assignmentId,
       nik: r.nik,
@@ -126,7 +136,7 @@ export function checkedWorkers(roster: Roster, period: Period, nowMs: number): C
       verifiedAt: r.verifiedAt,
     }));
   const canonical = canonicalJson(workers);
-  const result = { workers, sha256: sha256Hex(canonical), canonical };
+  const result = { workers, sha256: sha256Hex(canonical), canonical, staleNiks: [...stale] };
   if (roster.checked.size >= CHECKED_MEMO_LIMIT) roster.checked.clear();
   roster.checked.set(key, result);
   return result;
