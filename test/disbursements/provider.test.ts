@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import type { MembershipProvider, RefreshOutcome } from '../../src/memberships/provider.ts';
 import { buildTestApp } from '../helpers/app.ts';
-import { clock, decisionBody, fakeHttpProvider, insertCoveredWorker, insertProject, NOW, query, type ProjectFixture } from './fixtures.ts';
+import { clock, decisionBody, fakeHttpProvider, insertCoveredWorker, insertProject, insertWorker, NOW, query, type ProjectFixture } from './fixtures.ts';
 
 type Refresh = (items: readonly string[]) => Promise<RefreshOutcome>;
 
@@ -62,6 +62,22 @@ describe('decisions with a live provider', async () => {
     reset();
     expect((await decide(decisionBody(project, { stage: 'TERMIN_2' }))).json().decision).toBe('APPROVED');
     expect(calls).toEqual({ memberships: [], registrations: [] });
+  });
+
+  it('refreshes a worker added after the roster was cached (a new roster version), and only that worker', async () => {
+    reset();
+    const project = await insertProject(t.database);
+    await registration(project);
+    await insertCoveredWorker(t.database, project);
+    expect((await decide(decisionBody(project))).json().decision).toBe('APPROVED');
+    expect(calls).toEqual({ memberships: [], registrations: [] });
+    // The roster changes: the cached roster (and what it knew to be fresh) is of an older version.
+    const added = await insertWorker(t.database, project.id);
+    const res = await decide(decisionBody(project, { stage: 'TERMIN_2' }));
+    expect(calls.memberships).toEqual([[added.nik]]);
+    expect(calls.registrations).toEqual([]);
+    // The provider failed: the new worker is judged unverified (retryable), the others as before.
+    expect(codes(res)).toEqual(['MEMBERSHIP_UNVERIFIED']);
   });
 
   it('judges what the provider could not refresh as unverified (retryable), and skips the premium', async () => {
