@@ -53,7 +53,7 @@ export async function startServer(o: { root: string; databaseUrl: string; dataDi
     } catch {
       // not listening yet
     }
-    if (Date.now() - started > 30_000) throw new Error('server did not become ready within 30 s');
+    if (Date.now() - started > 180_000) throw new Error('server did not become ready within 180 s (a loaded machine migrates slowly)');
     await new Promise((r) => setTimeout(r, 200));
   }
   let stopping: Promise<void> | undefined;
