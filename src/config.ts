@@ -49,6 +49,11 @@ export const configSchema = z
     AUTH_ROLES_CLAIM: z.string().regex(/^[^.]+(\.[^.]+)*$/, 'a dot path such as realm_access.roles').default('roles'),
     AUTH_OPD_CLAIM: z.string().regex(/^[^.]+(\.[^.]+)*$/, 'a dot path such as opd').default('opd'),
     AUDIT_SIGNING_KEY_FILE: optionalText,
+    LOG_SIGNING_KEY_FILE: optionalText,
+    LOG_ORIGIN: z
+      .string()
+      .regex(/^[^\s+\u2014]+$/u, 'a schema-less URL such as gerbang.palembang.go.id/audit (no spaces, + or em dash)')
+      .default('gerbang.local/audit'),
     PSEUDONYM_KEY: base64Secret.optional(),
     BPJS_PROVIDER: z.enum(['snapshot', 'http']).default('snapshot'),
     BPJS_API_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -83,6 +88,7 @@ export const configSchema = z
       if (!c.AUTH_JWKS_URL && !c.AUTH_JWKS_FILE) need('AUTH_JWKS_URL', 'production needs AUTH_JWKS_URL or AUTH_JWKS_FILE');
       if (!c.AUDIT_SIGNING_KEY_FILE) need('AUDIT_SIGNING_KEY_FILE', 'required in production');
       if (!c.PSEUDONYM_KEY) need('PSEUDONYM_KEY', 'required in production');
+      if (!c.LOG_SIGNING_KEY_FILE) need('LOG_SIGNING_KEY_FILE', 'required in production');
       if (!c.SESSION_SECRET) need('SESSION_SECRET', 'required in production (it seals dashboard sessions)');
     }
     if (c.DASHBOARD_CLIENT_ID && !URL.canParse(c.AUTH_ISSUER)) {

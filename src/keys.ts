@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey, type CryptoKey } from 'jose';
@@ -18,6 +18,35 @@ export interface KeyMaterial {
   auditSigningKey: SigningKey;
   auditPublicKeys: JWK[];
   pseudonymKey: Buffer;
+  /** Signs the transparency log's checkpoint notes (Ed25519); its public half is in the audit JWKS. */
+  logSigningKey: LogSigningKey;
+}
+
+/** An Ed25519 key for C2SP signed notes: the note's key name (LOG_ORIGIN) is bound where it signs. */
+export interface LogSigningKey {
+  kid: string;
+  privateKey: KeyObject;
+  /** The raw 32-byte public key, as signed notes and verifier keys encode it. */
+  publicKey: Buffer;
+  publicJwk: JWK;
+}
+
+async function newEd25519Jwk(kid: string): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  return { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' };
+}
+
+export function logSigningKeyFromJwk(jwk: JWK): LogSigningKey {
+  if (!jwk.kid) throw new Error('the log signing key needs a kid');
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d || !jwk.x) throw new Error('the log signing key must be a private Ed25519 JWK (kty OKP, crv Ed25519)');
+  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: jwk.d, x: jwk.x }, format: 'jwk' });
+  const publicJwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: jwk.kid, alg: 'EdDSA', use: 'sig' };
+  return { kid: jwk.kid, privateKey, publicKey: Buffer.from(jwk.x, 'base64url'), publicJwk };
+}
+
+/** A fresh log signing key (tests, development). */
+export async function newLogSigningKey(kid: string): Promise<LogSigningKey> {
+  return logSigningKeyFromJwk(await newEd25519Jwk(kid));
 }
 
 async function newEs256Jwk(kid: string): Promise<JWK> {
@@ -39,6 +68,7 @@ export const devKeyFiles = (dataDir: string) => ({
   audit: path.resolve(dataDir, 'keys', 'dev-audit-signing-key.json'),
   auditRetired: path.resolve(dataDir, 'keys', 'audit-retired-public-keys.json'),
   pseudonym: path.resolve(dataDir, 'keys', 'dev-pseudonym-key.json'),
+  log: path.resolve(dataDir, 'keys', 'dev-log-signing-key.json'),
 });
 
 export function publicPart(jwk: JWK): JWK {
@@ -83,5 +113,9 @@ export async function loadKeys(config: Config): Promise<KeyMaterial> {
         await readOrCreate(files.pseudonym, async () => randomBytes(32).toString('base64')),
         'base64',
       );
-  return { authKeys, auditSigningKey, auditPublicKeys, pseudonymKey };
+  const logJwk = config.LOG_SIGNING_KEY_FILE
+    ? (JSON.parse(readFileSync(config.LOG_SIGNING_KEY_FILE, 'utf8')) as JWK)
+    : await readOrCreate(files.log, () => newEd25519Jwk(`dev-log-${randomBytes(4).toString('hex')}`));
+  const logSigningKey = logSigningKeyFromJwk(logJwk);
+  return { authKeys, auditSigningKey, auditPublicKeys, pseudonymKey, logSigningKey };
 }

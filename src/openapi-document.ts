@@ -3,7 +3,7 @@ import { generateKeyPair, exportJWK, createLocalJWKSet } from 'jose';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import type { Database } from './db/client.ts';
-import { signingKeyFromJwk } from './keys.ts';
+import { newLogSigningKey, signingKeyFromJwk } from './keys.ts';
 import pino from 'pino';
 
 /** Builds the app without a database (no route runs) and renders its OpenAPI document as text. */
@@ -18,7 +18,7 @@ export async function renderOpenApi(): Promise<string> {
   const app = await buildApp({
     config: loadConfig({}),
     database: unusedDatabase,
-    keys: { authKeys: createLocalJWKSet({ keys: [] }), auditSigningKey, auditPublicKeys: [auditSigningKey.publicJwk], pseudonymKey: randomBytes(32) },
+    keys: { authKeys: createLocalJWKSet({ keys: [] }), auditSigningKey, auditPublicKeys: [auditSigningKey.publicJwk], pseudonymKey: randomBytes(32), logSigningKey: await newLogSigningKey('openapi') },
     logger: pino({ level: 'silent' }),
   });
   await app.ready();

@@ -9,6 +9,7 @@ import { loadKeys } from './keys.ts';
 import { laggingReads, startMetricsServer } from './ops/metrics.ts';
 import { pseudonymizer } from './audit/pseudonym.ts';
 import { createProvider } from './bpjs/factory.ts';
+import { catchUpAuditTree } from './audit/tree-backfill.ts';
 
 async function openDatabase(config: Config, logger: pino.Logger): Promise<Database> {
   if (config.DATABASE_URL) {
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   }
   const logger = pino(loggerOptions(config.LOG_LEVEL));
   const database = await openDatabase(config, logger);
+  await catchUpAuditTree(database.db, logger);
   const keys = await loadKeys(config);
   const provider = createProvider(config, database, logger, { pseudonymize: pseudonymizer(keys.pseudonymKey) });
   const app = await buildApp({ config, database, keys, logger, provider });

@@ -91,6 +91,8 @@ describe('configuration', () => {
       DASHBOARD_CLIENT_ID: 'gerbang-dashboard',
       DASHBOARD_CLIENT_SECRET: 'client-secret',
       PUBLIC_URL: 'https://gerbang.palembang.go.id',
+      LOG_SIGNING_KEY_FILE: '/run/secrets/log-key.json',
+      LOG_ORIGIN: 'gerbang.palembang.go.id/audit',
       BPJS_PROVIDER: 'http',
       BPJS_API_URL: 'https://bpjs.example.go.id/api',
       BPJS_API_KEY: 'secret-key',
@@ -157,7 +159,7 @@ describe('configuration', () => {
 
   it('refuses to start in production without a database, a JWKS, the audit key, the pseudonym key and the session secret', () => {
     expect(new Set(named(problemsOf({ NODE_ENV: 'production' })))).toEqual(
-      new Set(['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET']),
+      new Set(['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE']),
     );
     // Each one alone is still missing the others.
     const complete = {
@@ -167,9 +169,10 @@ describe('configuration', () => {
       AUDIT_SIGNING_KEY_FILE: '/run/secrets/audit-key.json',
       PSEUDONYM_KEY: pseudonymKey,
       SESSION_SECRET: pseudonymKey,
+      LOG_SIGNING_KEY_FILE: '/run/secrets/log-key.json',
     };
     expect(loadConfig(complete).NODE_ENV).toBe('production');
-    for (const name of ['DATABASE_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET'] as const) {
+    for (const name of ['DATABASE_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE'] as const) {
       const { [name]: _dropped, ...rest } = complete;
       expect(named(problemsOf(rest)), name).toEqual([name]);
     }
@@ -179,7 +182,7 @@ describe('configuration', () => {
 
   it('names the missing production variables together with the bad ones', () => {
     const problems = named(problemsOf({ NODE_ENV: 'production', PORT: 'x', LOG_LEVEL: 'loud' }));
-    expect(new Set(problems)).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET']));
+    expect(new Set(problems)).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE']));
   });
 
   it('checks the combinations: both JWKS sources, and the http provider without its URL and key', () => {
@@ -201,6 +204,6 @@ describe('configuration', () => {
   it('stops `node src/server.ts` in production without what production needs', async () => {
     const { code, stderr } = await startServer({ NODE_ENV: 'production' });
     expect(code).not.toBe(0);
-    for (const name of ['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET']) expect(stderr, name).toContain(name);
+    for (const name of ['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE']) expect(stderr, name).toContain(name);
   }, 60_000);
 });

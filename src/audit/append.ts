@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.ts';
-import { hashEvent, type AuditEvent } from './chain.ts';
+import { eventLeafHash, hashEvent, type AuditEvent } from './chain.ts';
+import { appendTreeLeaf, appendTreeLeaves } from './tree-repository.ts';
 
 /** What a change says about itself; the chain adds seq, at, prevHash and hash. */
 export type AuditEntry = Pick<AuditEvent, 'actor' | 'action' | 'entityType' | 'entityId' | 'data' | 'requestId'>;
@@ -54,6 +55,7 @@ export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date, lo
       returning seq, hash
     )
     update audit_head set seq = appended.seq, hash = appended.hash from appended where audit_head.id = 1`);
+  await appendTreeLeaf(tx, eventLeafHash(event));
   return event;
 }
 
@@ -87,5 +89,6 @@ export async function appendAuditBatch(tx: Tx, entries: readonly AuditEntry[], n
     )
     update audit_head set seq = last.seq, hash = last.hash
     from (select seq, hash from appended order by seq desc limit 1) as last where audit_head.id = 1`);
+  await appendTreeLeaves(tx, events.map(eventLeafHash));
   return events;
 }

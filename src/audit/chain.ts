@@ -1,4 +1,5 @@
 import { canonicalJson, sha256Hex } from '../canonical-json.ts';
+import { leafHash } from './merkle.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -22,6 +23,8 @@ export const AUDIT_ACTIONS = [
   'override.rejected',
   'webhook.created',
   'webhook.deleted',
+  'audit.witness_registered',
+  'audit.cosigned',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -48,4 +51,9 @@ export interface AuditEvent {
 /** SHA-256 (hex) of the RFC 8785 canonical JSON of the event without `hash`. */
 export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
   return sha256Hex(canonicalJson(event));
+}
+
+/** The event's leaf in the Merkle tree: SHA-256(0x00 || RFC 8785 canonical JSON of the whole event, hash included). */
+export function eventLeafHash(event: AuditEvent): Buffer {
+  return leafHash(canonicalJson(event));
 }

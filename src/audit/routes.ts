@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { AppError, errorResponses } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
-import { checkpointSchema, eventPageSchema, eventsQuery, jwksSchema, verifyQuery, verifyResultSchema } from './schemas.ts';
+import { checkpointQuery, checkpointSchema, eventPageSchema, eventsQuery, jwksSchema, verifyQuery, verifyResultSchema } from './schemas.ts';
 import { createAuditService, type StreamFormat } from './service.ts';
+import { tlogRoutes } from './tlog-routes.ts';
 
 const AUDITORS = ['inspector', 'admin'] as const;
 
@@ -94,12 +95,20 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
   }, async (request) => service.verify(request.query));
 
   app.get('/v1/audit/checkpoint', {
-    config: { roles: AUDITORS },
+    config: { roles: [...AUDITORS, 'witness'] },
     schema: {
-      operationId: 'getAuditCheckpoint', tags: ['audit'], summary: 'The head of the log, signed (compact JWS, ES256)',
-      response: { 200: checkpointSchema },
+      operationId: 'getAuditCheckpoint', tags: ['audit'], summary: 'The head of the log, signed (JWS over the chain, C2SP note over the Merkle root)',
+      description: [
+        'Without parameters: the head. `treeSize=N`: the checkpoint of that past size (the same note every time: Ed25519 is',
+        'deterministic). `cosigned=true`: the latest size that registered witnesses cosigned, its note carrying their lines.',
+        'Check a note with `npm run audit:verify -- --checkpoint note.txt --jwks jwks.json` (see the README).',
+      ].join(' '),
+      querystring: checkpointQuery,
+      response: { 200: checkpointSchema, ...errorResponses(404) },
     },
-  }, async () => service.checkpoint());
+  }, async (request) => service.checkpoint(request.query));
+
+  await tlogRoutes(app, { ctx, tlog: service.tlog });
 
   app.get('/v1/audit/jwks.json', {
     config: { public: true },

@@ -68,14 +68,73 @@ export const verifyResultSchema = z
   })
   .meta({ id: 'AuditVerification' });
 
+const base64Hash = z.string().describe('SHA-256, base64 (44 characters)');
+
+export const cosignatureSchema = z.object({
+  witness: z.string().describe('The witness key name'),
+  signedAt: z.string().describe('The timestamp inside the cosignature (RFC 3339 UTC)'),
+  signatureLine: z.string().describe('The tlog-cosignature/v1 line as the witness sent it'),
+});
+
 export const checkpointSchema = z
   .object({
     seq: z.number().int(),
     hash: hashSchema,
     at: z.string().describe('When the head was read and signed (RFC 3339 UTC)'),
     jws: z.string().describe('Compact JWS (ES256, kid in the header) over { seq, hash, at }'),
+    treeSize: z.number().int().describe('Leaves in the Merkle tree: equal to seq'),
+    rootHash: base64Hash.describe('RFC 9162 root hash of the first treeSize events, base64'),
+    note: z.string().describe('C2SP signed note (tlog-checkpoint): origin, tree size, base64 root, a blank line, "— <LOG_ORIGIN> <base64(key id || Ed25519 signature)>"; with cosigned=true also every witness cosignature line'),
+    verifierKey: z.string().describe("The log's C2SP verifier key: <LOG_ORIGIN>+<key id hex>+<base64(0x01 || Ed25519 public key)>"),
+    cosignatures: z.array(cosignatureSchema).optional().describe('With cosigned=true: the witnesses that cosigned this size'),
   })
   .meta({ id: 'AuditCheckpoint' });
+
+export const checkpointQuery = z
+  .object({
+    treeSize: seqSchema.optional().describe('The checkpoint of this past tree size (default: the head)'),
+    cosigned: z.enum(['true', 'false']).optional().describe('true: the latest tree size that witnesses cosigned, with their cosignatures'),
+  })
+  .refine((q) => !(q.treeSize !== undefined && q.cosigned === 'true'), { message: 'give treeSize or cosigned=true, not both', path: ['cosigned'] });
+
+export const inclusionQuery = z.object({
+  seq: seqSchema.min(1).describe('The event (its leaf index is seq - 1)'),
+  treeSize: seqSchema.min(1).optional().describe('Size of the tree to prove inclusion in (default: the head)'),
+});
+
+export const inclusionProofSchema = z
+  .object({
+    leafIndex: z.number().int(),
+    treeSize: z.number().int(),
+    leafHash: base64Hash.describe('SHA-256(0x00 || RFC 8785 canonical JSON of the event, hash included), base64'),
+    rootHash: base64Hash,
+    hashes: z.array(base64Hash).describe('RFC 9162 2.1.3 inclusion path, leaf side first'),
+  })
+  .meta({ id: 'InclusionProof' });
+
+export const consistencyQuery = z.object({
+  from: seqSchema.min(1).describe('The older tree size'),
+  to: seqSchema.min(1).describe('The newer tree size (at most the head)'),
+});
+
+export const consistencyProofSchema = z
+  .object({ from: z.number().int(), to: z.number().int(), hashes: z.array(base64Hash).describe('RFC 9162 2.1.4 consistency path') })
+  .meta({ id: 'ConsistencyProof' });
+
+export const witnessBody = z.strictObject({
+  vkey: z.string().min(1).max(500).describe('C2SP verifier key: <name>+<key id hex>+<base64(0x04 || 32-byte Ed25519 key)>'),
+});
+
+export const witnessSchema = z
+  .object({ name: z.string(), keyId: z.string(), vkey: z.string(), registeredAt: z.string() })
+  .meta({ id: 'AuditWitness' });
+
+export const cosignatureBody = z.strictObject({
+  treeSize: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).describe('The checkpoint size the witness cosigned'),
+  signatureLine: z.string().min(1).max(1000).describe('"— <witness name> <base64(key id || timestamp || Ed25519 signature)>" (tlog-cosignature/v1)'),
+});
+
+export const storedCosignatureSchema = cosignatureSchema.extend({ treeSize: z.number().int() }).meta({ id: 'AuditCosignature' });
 
 // The object schema strips every member it does not list, so a private `d` can never be served.
 const publicJwkSchema = z.object({

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { flushWal, type Executor } from '../db/client.ts';
+import { notFound, validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { appendAudit } from './append.ts';
@@ -10,6 +11,7 @@ import { toEvent } from './export-format.ts';
 import { CSV_HEADER, eventsPage, exportLines, hashAt, isoInstant, readHead, readHeadState, verifyRows, type EventFilters, type HeadState, type VerifyRow } from './repository.ts';
 import type { EventsQuery } from './schemas.ts';
 import { signJson } from './signing.ts';
+import { createTlog } from './tlog.ts';
 import { createChainVerifier, storedEventHasher, type ChainVerifier, type StoredEvent } from './verifier.ts';
 
 /** Rows per query of a streamed export; bounds memory to a few MB whatever the range. */
@@ -70,6 +72,7 @@ function checkHead(v: Pick<ChainVerifier, 'fail'>, head: HeadState): void {
 
 export function createAuditService(ctx: AppContext) {
   const { db } = ctx.database;
+  const tlog = createTlog(ctx);
   const filtersOf = (q: EventsQuery): EventFilters => ({ from: q.from, to: q.to, timeZone: ctx.config.LOCAL_TIMEZONE, action: q.action, entityId: q.entityId });
 
   // Its own transaction: reading the log is recorded even though nothing else changes.
@@ -167,16 +170,39 @@ export function createAuditService(ctx: AppContext) {
       };
     },
 
-    /** The head, signed: keep it, and later prove the log still contains it unchanged. */
-    async checkpoint() {
+    tlog,
+
+    /**
+     * The head (or a past tree size, or the latest cosigned one), signed twice: the JWS over the
+     * chain's { seq, hash } and the C2SP note over the Merkle root. Keep either, and later prove
+     * the log still contains it unchanged.
+     */
+    async checkpoint(q: { treeSize?: number | undefined; cosigned?: 'true' | 'false' | undefined } = {}) {
       // Decisions commit without waiting for the disk (see flushWal): never sign a head that a
       // crash could still take back.
       await flushWal(db);
       const head = await readHead(db);
-      const payload = { seq: head.seq, hash: head.hash, at: ctx.clock().toISOString() };
-      return { ...payload, jws: await signJson(ctx.keys.auditSigningKey, 'gerbang-checkpoint+jws', payload) };
+      const cosigned = q.cosigned === 'true' ? await tlog.cosigned() : undefined;
+      const seq = cosigned?.treeSize ?? q.treeSize ?? head.seq;
+      if (seq > head.seq) throw validationFailed([{ path: 'treeSize', message: `tree size ${seq} is beyond the head of the log (${head.seq})` }]);
+      const hash = seq === head.seq ? head.hash : seq === 0 ? GENESIS_HASH : await hashAt(db, seq);
+      if (hash === null) throw notFound({ id: `Peristiwa ${seq} tidak ada di log`, en: `Event ${seq} is missing from the log` });
+      const payload = { seq, hash, at: ctx.clock().toISOString() };
+      const signed = cosigned ?? (await tlog.note(seq));
+      return {
+        ...payload,
+        jws: await signJson(ctx.keys.auditSigningKey, 'gerbang-checkpoint+jws', payload),
+        treeSize: signed.treeSize,
+        rootHash: signed.rootHash,
+        note: signed.note,
+        verifierKey: tlog.verifierKey,
+        ...(cosigned ? { cosignatures: cosigned.cosignatures } : {}),
+      };
     },
 
-    jwks: () => ({ keys: ctx.keys.auditPublicKeys.flatMap((k) => (k.kty ? [{ ...k, kty: k.kty }] : [])) }),
+    // The ES256 keys (JWS checkpoints, receipts), then the Ed25519 key of the checkpoint notes.
+    jwks: () => ({
+      keys: [...ctx.keys.auditPublicKeys, ctx.keys.logSigningKey.publicJwk].flatMap((k) => (k.kty ? [{ ...k, kty: k.kty }] : [])),
+    }),
   };
 }

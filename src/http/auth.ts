@@ -3,7 +3,8 @@ import fp from 'fastify-plugin';
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AppError } from './problem.ts';
 
-export const ROLES = ['finance', 'opd', 'inspector', 'admin'] as const;
+// witness: an outside transparency-log witness (token issued by an admin, `sub` = its key name).
+export const ROLES = ['finance', 'opd', 'inspector', 'admin', 'witness'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface AuthContext {

@@ -33,7 +33,7 @@ describe('signed checkpoints', async () => {
     expect(old.hash).toBe(head.headHash);
     expect(decodeProtectedHeader(old.jws)).toMatchObject({ alg: 'ES256', kid: 'test-audit-1', typ: 'gerbang-checkpoint+jws' });
     const keys = await jwks();
-    expect(keys.keys).toHaveLength(1);
+    expect(keys.keys.map((k) => k.kty)).toEqual(['EC', 'OKP']); // the ES256 key, then the checkpoint notes' Ed25519 key
     expect(keys.keys[0]).not.toHaveProperty('d');
     const { payload } = await compactVerify(old.jws, createLocalJWKSet(keys), { algorithms: ['ES256'] });
     expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({ seq: old.seq, hash: old.hash, at: old.at });
@@ -115,7 +115,7 @@ describe('signed checkpoints', async () => {
       },
     });
     const keys = await jwks(rotated);
-    expect(keys.keys.map((k) => k.kid)).toEqual(['test-audit-2', 'test-audit-1']);
+    expect(keys.keys.map((k) => k.kid)).toEqual(['test-audit-2', 'test-audit-1', 'test-log-1']);
     expect(keys.keys.every((k) => !('d' in k))).toBe(true);
     const fresh = await checkpoint(rotated);
     expect(decodeProtectedHeader(fresh.jws).kid).toBe('test-audit-2');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { publicPart, signingKeyFromJwk, type KeyMaterial } from '../../src/keys.ts';
+import { newLogSigningKey, publicPart, signingKeyFromJwk, type KeyMaterial } from '../../src/keys.ts';
 
 export interface TestKeys {
   keys: KeyMaterial;
@@ -29,6 +29,7 @@ export async function makeTestKeys(): Promise<TestKeys> {
       auditSigningKey,
       auditPublicKeys: [auditSigningKey.publicJwk],
       pseudonymKey: randomBytes(32),
+      logSigningKey: await newLogSigningKey('test-log-1'),
     },
   };
 }

@@ -17,3 +17,5 @@ export * from './decision-evidence.ts';
 export * from './project-roster-versions.ts';
 export * from './holidays.ts';
 export * from './access-log.ts';
+export * from './audit-tree.ts';
+export * from './audit-witnesses.ts';

@@ -1,0 +1,148 @@
+import type { AppContext } from '../context.ts';
+import type { Executor } from '../db/client.ts';
+import { hasRole } from '../http/auth.ts';
+import { AppError, notFound, validationFailed } from '../http/problem.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
+import { appendAudit } from './append.ts';
+import { consistencyRanges, inclusionRanges, rangeHashes, rootAt, type Range } from './merkle.ts';
+import {
+  checkpointBody, COSIGNATURE_V1, cosignatureTime, ED25519, keyId, parseSignatureLine, parseVerifierKey, signNote, verifierKey, type NoteSigner,
+} from './note.ts';
+import { readHead } from './repository.ts';
+import { treeRowReader, treeSize } from './tree-repository.ts';
+import { cosignaturesAt, findWitness, insertCosignature, insertWitness, latestCosignedSize } from './witness-repository.ts';
+
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+/** A cosignature dated further ahead than this is refused (clocks drift, but not by hours). */
+const FUTURE_SKEW_S = 600n;
+
+const beyondHead = (path: string, size: number, head: number) =>
+  validationFailed([{ path, message: `tree size ${size} is beyond the head of the log (${head})` }]);
+
+/** The log's note signer: LOG_SIGNING_KEY_FILE's Ed25519 key under the name LOG_ORIGIN. */
+export function logNoteSigner(ctx: Pick<AppContext, 'config' | 'keys'>): NoteSigner {
+  const { publicKey, privateKey } = ctx.keys.logSigningKey;
+  const name = ctx.config.LOG_ORIGIN;
+  return { name, type: ED25519, keyId: keyId(name, ED25519, publicKey), publicKey, privateKey };
+}
+
+export function createTlog(ctx: AppContext) {
+  const { db } = ctx.database;
+  const signer = logNoteSigner(ctx);
+  const origin = ctx.config.LOG_ORIGIN;
+
+  /** Hashes of ranges of the first `size` leaves, after checking the tree has them. */
+  async function hashesOf(executor: Executor, size: number, ranges: Range[]): Promise<Buffer[]> {
+    if (size > (await treeSize(executor))) {
+      throw new AppError('AUDIT_TREE_INCOMPLETE', {
+        detail: { id: `Pohon belum memiliki ${size} daun; periksa GET /v1/audit/verify`, en: `The tree has fewer than ${size} leaves; check GET /v1/audit/verify` },
+      });
+    }
+    return rangeHashes(ranges, treeRowReader(executor));
+  }
+
+  /** The signed checkpoint note of a tree size (Ed25519 is deterministic: the same note every time). */
+  async function note(size: number, executor: Executor = db): Promise<{ treeSize: number; rootHash: string; note: string; body: string }> {
+    const root = size === 0 ? await rootAt(0, treeRowReader(executor)) : ((await hashesOf(executor, size, [[0, size]]))[0] as Buffer);
+    const body = checkpointBody({ origin, treeSize: size, rootHash: root });
+    return { treeSize: size, rootHash: b64(root), note: signNote(body, signer), body };
+  }
+
+  async function headSeq(): Promise<number> {
+    return (await readHead(db)).seq;
+  }
+
+  return {
+    note,
+    verifierKey: verifierKey(signer),
+
+    /** RFC 9162 2.1.3 for the event `seq` in the tree of `treeSize` (default: the head). */
+    async inclusion(seq: number, size?: number) {
+      const head = await headSeq();
+      const n = size ?? head;
+      if (n > head) throw beyondHead('treeSize', n, head);
+      if (seq > n) throw validationFailed([{ path: 'seq', message: `seq ${seq} is not in a tree of size ${n}` }]);
+      const m = seq - 1;
+      const ranges = inclusionRanges(m, 0, n);
+      const all = await hashesOf(db, n, [[m, m + 1], [0, n], ...ranges]);
+      return { leafIndex: m, treeSize: n, leafHash: b64(all[0] as Buffer), rootHash: b64(all[1] as Buffer), hashes: all.slice(2).map(b64) };
+    },
+
+    /** RFC 9162 2.1.4 between two tree sizes. */
+    async consistency(from: number, to: number) {
+      const head = await headSeq();
+      if (to > head) throw beyondHead('to', to, head);
+      if (from > to) throw validationFailed([{ path: 'from', message: 'from must not exceed to' }]);
+      return { from, to, hashes: (await hashesOf(db, to, consistencyRanges(from, to))).map(b64) };
+    },
+
+    /** The latest size with cosignatures: its note carries the log's signature and every cosignature. */
+    async cosigned() {
+      const size = await latestCosignedSize(db);
+      if (size === null) throw notFound({ id: 'Belum ada checkpoint yang ditandatangani saksi', en: 'No checkpoint has been cosigned yet' });
+      const signed = await note(size);
+      const lines = await cosignaturesAt(db, size);
+      return {
+        ...signed,
+        note: signed.note + lines.map((l) => `${l.signature_line}\n`).join(''),
+        cosignatures: lines.map((l) => ({ witness: l.witness, signedAt: new Date(Number(l.signed_at) * 1000).toISOString(), signatureLine: l.signature_line })),
+      };
+    },
+
+    async registerWitness(meta: RequestMeta, vkey: string) {
+      let parsed;
+      try {
+        parsed = parseVerifierKey(vkey);
+      } catch (err) {
+        throw validationFailed([{ path: 'vkey', message: err instanceof Error ? err.message : String(err) }]);
+      }
+      if (parsed.type !== COSIGNATURE_V1) {
+        throw validationFailed([{ path: 'vkey', message: 'a witness key has type 0x04 (Ed25519 cosignature/v1)' }]);
+      }
+      return db.transaction(async (tx) => {
+        const at = ctx.clock().toISOString();
+        const row = await insertWitness(tx, { name: parsed.name, keyId: parsed.keyId.toString('hex'), vkey, at, by: meta.auth.sub });
+        if (!row) throw new AppError('WITNESS_EXISTS');
+        await appendAudit(tx, {
+          actor: meta.actor, action: 'audit.witness_registered', entityType: 'audit_witness', entityId: row.name,
+          data: { name: row.name, keyId: row.key_id, vkey: row.vkey }, requestId: meta.requestId,
+        }, ctx.clock);
+        return { name: row.name, keyId: row.key_id, vkey: row.vkey, registeredAt: row.registered_at };
+      });
+    },
+
+    /** Verifies a witness's cosignature/v1 line over the checkpoint of `treeSize` and stores it. */
+    async addCosignature(meta: RequestMeta, input: { treeSize: number; signatureLine: string }) {
+      const head = await headSeq();
+      if (input.treeSize > head) throw beyondHead('treeSize', input.treeSize, head);
+      const line = parseSignatureLine(input.signatureLine);
+      if (!line) throw validationFailed([{ path: 'signatureLine', message: 'expected "— <witness name> <base64 signature>"' }]);
+      const invalid = (id: string, en: string) => new AppError('COSIGNATURE_INVALID', { detail: { id, en } });
+      // A witness's own token may only bring its own cosignatures; an inspector may relay anyone's.
+      if (!hasRole(meta.auth, 'inspector') && meta.auth.sub !== line.name) throw new AppError('FORBIDDEN');
+      const witness = await findWitness(db, line.name);
+      if (!witness) throw invalid(`Saksi ${line.name} tidak terdaftar`, `Witness ${line.name} is not registered`);
+      const { body, rootHash } = await note(input.treeSize);
+      const timestamp = cosignatureTime(body, line, parseVerifierKey(witness.vkey));
+      if (timestamp === null) {
+        throw invalid('Tanda tangan tidak cocok dengan checkpoint ukuran ini dan kunci saksi', 'The signature does not match this size\'s checkpoint and the witness key');
+      }
+      if (timestamp > BigInt(Math.floor(ctx.clock().getTime() / 1000)) + FUTURE_SKEW_S) {
+        throw invalid('Waktu tanda tangan ada di masa depan', 'The cosignature is dated in the future');
+      }
+      return db.transaction(async (tx) => {
+        const row = await insertCosignature(tx, {
+          treeSize: input.treeSize, witness: line.name, rootHash, signedAt: Number(timestamp), line: input.signatureLine, at: ctx.clock().toISOString(),
+        });
+        if (!row) throw new AppError('COSIGNATURE_EXISTS');
+        await appendAudit(tx, {
+          actor: meta.actor, action: 'audit.cosigned', entityType: 'audit_checkpoint', entityId: String(input.treeSize),
+          data: { treeSize: input.treeSize, rootHash, witness: line.name, signedAt: Number(timestamp) }, requestId: meta.requestId,
+        }, ctx.clock);
+        return { treeSize: input.treeSize, witness: line.name, signedAt: new Date(Number(timestamp) * 1000).toISOString(), signatureLine: input.signatureLine };
+      });
+    },
+  };
+}
+
+export type Tlog = ReturnType<typeof createTlog>;

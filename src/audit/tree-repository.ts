@@ -1,0 +1,74 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Executor, type Tx } from '../db/client.ts';
+import { createTreeBuilder, frontierOf, rowOf, type RowReader } from './merkle.ts';
+
+// bytea arrives as a Buffer from node-postgres and as a Uint8Array from PGlite.
+const asBuffer = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+
+/**
+ * Appends one leaf in the caller's transaction, in one statement: the leaf goes at the tree's next
+ * index (seq - 1 as long as nobody rewrites the head: a head moved by hand cannot move the tree),
+ * and PostgreSQL's sha256() hashes the subtrees it completes with their stored left siblings. A
+ * missing sibling leaves a NULL, which the NOT NULL column refuses: the tree never gets a gap.
+ * Appenders hold the audit head's lock, so max + 1 is never contended.
+ */
+export async function appendTreeLeaf(tx: Tx, leaf: Buffer): Promise<void> {
+  await tx.execute(sql`
+    with recursive next as (select coalesce(max(leaf_index) + 1, 0) as i from audit_tree),
+    up (level, k, h) as (
+      select 0, next.i, decode(${leaf.toString('hex')}, 'hex') from next
+      union all
+      select up.level + 1, up.k / 2,
+             sha256('\\x01'::bytea
+               || (select substring(t.hashes from up.level * 32 + 1 for 32) from audit_tree t
+                   where t.leaf_index = up.k * (1::bigint << up.level) - 1)
+               || up.h)
+      from up where up.k % 2 = 1
+    )
+    insert into audit_tree (leaf_index, hashes)
+    select next.i, (select case when count(*) = count(h) then string_agg(h, ''::bytea order by level) end from up) from next`);
+}
+
+export async function treeSize(db: Executor): Promise<number> {
+  const [row] = await rows<{ size: string | number }>(db, sql`select coalesce(max(leaf_index) + 1, 0) as size from audit_tree`);
+  return Number(row?.size ?? 0);
+}
+
+/** Reads stored rows by leaf index, for proofs and roots. */
+export function treeRowReader(db: Executor): RowReader {
+  return async (wanted) => {
+    const found = await rows<{ leaf_index: string | number; hashes: Uint8Array }>(db, sql`
+      select leaf_index, hashes from audit_tree where leaf_index in (${sql.join(wanted.map((r) => sql`${r}`), sql`, `)})`);
+    return new Map(found.map((r) => [Number(r.leaf_index), asBuffer(r.hashes)]));
+  };
+}
+
+/** A builder positioned at the tree's current end (its frontier read in one query). */
+export async function treeBuilderAtEnd(db: Executor) {
+  const size = await treeSize(db);
+  const parts = frontierOf(size);
+  const stored = parts.length > 0 ? await treeRowReader(db)(parts.map(rowOf)) : new Map<number, Buffer>();
+  const frontier = parts.map((p) => {
+    const row = stored.get(rowOf(p));
+    if (!row) throw new Error(`the tree has no row ${rowOf(p)}`);
+    return Buffer.from(row.subarray(p.level * 32, p.level * 32 + 32));
+  });
+  return createTreeBuilder(size, frontier);
+}
+
+export type TreeBuilder = Awaited<ReturnType<typeof treeBuilderAtEnd>>;
+
+/** Appends leaves with a builder positioned at the tree's end: hashed here, stored in one statement. */
+export async function appendWithBuilder(tx: Tx, builder: TreeBuilder, leaves: readonly Buffer[]): Promise<void> {
+  if (leaves.length === 0) return;
+  const first = builder.size;
+  const batch = leaves.map((leaf, i) => ({ i: first + i, h: builder.append(leaf).toString('hex') }));
+  await tx.execute(sql`
+    insert into audit_tree (leaf_index, hashes)
+    select i, decode(h, 'hex') from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as r(i bigint, h text) order by i`);
+}
+
+/** Appends many leaves (bulk loads): the frontier read once, everything else hashed here. */
+export async function appendTreeLeaves(tx: Tx, leaves: readonly Buffer[]): Promise<void> {
+  if (leaves.length > 0) await appendWithBuilder(tx, await treeBuilderAtEnd(tx), leaves);
+}
