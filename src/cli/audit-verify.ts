@@ -3,13 +3,15 @@
 // Recomputes every hash and link, reading the file line by line (any size in bounded memory), and
 // optionally proves a signed checkpoint (GET /v1/audit/checkpoint, kept earlier) is contained in it.
 // Exit status: 0 valid, 1 invalid (chain or checkpoint), 2 unusable input. Use `-` for stdin.
+// With --receipt or --consistency it checks the transparency log instead (see src/cli/tlog-verify.ts).
 import { createReadStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GENESIS_HASH } from '../audit/chain.ts';
 import { verifyJson } from '../audit/signing.ts';
 import { createChainVerifier, type ChainVerdict } from '../audit/verifier.ts';
+import { runTlogVerify, TLOG_USAGE } from './tlog-verify.ts';
 
-const USAGE = 'usage: npm run audit:verify -- <export.ndjson | -> [--checkpoint cp.json [--jwks jwks.json]] [--json]';
+const USAGE = `usage: npm run audit:verify -- <export.ndjson | -> [--checkpoint cp.json [--jwks jwks.json]] [--json]\n${TLOG_USAGE}`;
 
 interface Checkpoint {
   seq: number;
@@ -121,11 +123,24 @@ function containment(cp: Checkpoint, verdict: ChainVerdict, hashAtCheckpoint: st
 async function main(): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { checkpoint: { type: 'string' }, jwks: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        checkpoint: { type: 'string' }, jwks: { type: 'string' }, json: { type: 'boolean', default: false },
+        receipt: { type: 'string' }, consistency: { type: 'string' }, proof: { type: 'string' }, witness: { type: 'string', multiple: true },
+      },
+    });
   } catch (err) {
     return die(err instanceof Error ? err.message : String(err));
   }
   const { values, positionals } = parsed;
+  if (values.receipt || values.consistency) {
+    if (values.receipt && values.consistency) die('give --receipt or --consistency, not both');
+    if (positionals.length > (values.consistency ? 1 : 0)) die('--receipt takes no export file; --consistency takes old.txt and new.txt');
+    process.exitCode = await runTlogVerify({ ...values, newer: positionals[0] });
+    return;
+  }
+  if (values.proof || values.witness) die('--proof and --witness go with --receipt or --consistency');
   if (positionals.length !== 1) die('give exactly one export file');
   if (values.jwks && !values.checkpoint) die('--jwks verifies a --checkpoint; give both');
   const cp = values.checkpoint ? asCheckpoint(readJsonFile(values.checkpoint, 'checkpoint')) : undefined;

@@ -1,0 +1,164 @@
+// The transparency log at scale: proof latency at 1,000,000 events, and the backfill's time.
+//
+//   npm run bench:tlog [-- --events 1000000 --samples 300]
+//
+// Creates a scratch database (migrated), appends N events as bench/audit.ts does (appendAuditBatch:
+// the chain and the Merkle tree, 10,000 events per transaction), starts the real server as a child
+// process, then measures, one request at a time over keep-alive (what one auditor's client sees):
+//   1. GET /v1/audit/proof/inclusion?seq=&treeSize= for random seq <= treeSize <= N;
+//   2. GET /v1/audit/proof/consistency?from=&to= for random from <= to <= N;
+//   3. GET /v1/audit/checkpoint?treeSize= for random sizes (a root of a past size and a signed note);
+// each proof is also verified against the root of its size (RFC 9162 verification, src/audit/proof-check.ts).
+// Then the backfill: the tree is emptied behind the triggers' back (superuser, replica role) and
+// rebuilt by the start-up step (catchUpAuditTree) from the 1,000,000 stored events; its root must
+// come back identical. Environment: BENCH_DATABASE_URL (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres).
+import { mkdtemp, rm } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import pino from 'pino';
+import { appendAuditBatch, type AuditEntry } from '../src/audit/append.ts';
+import { AUDIT_ACTIONS } from '../src/audit/chain.ts';
+import { verifyConsistency, verifyInclusion } from '../src/audit/proof-check.ts';
+import { catchUpAuditTree } from '../src/audit/tree-backfill.ts';
+import { mintToken } from '../src/auth-tokens.ts';
+import { loadConfig } from '../src/config.ts';
+import { openPostgres } from '../src/db/client.ts';
+import { devAuthJwk } from '../src/keys.ts';
+import { createScratchDatabase } from './seed.ts';
+import { startServer } from './server.ts';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, samples: { type: 'string', default: '300' }, batch: { type: 'string', default: '10000' } } });
+const N = Number(values.events);
+const SAMPLES = Number(values.samples);
+const BATCH = Number(values.batch);
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const root = fileURLToPath(new URL('..', import.meta.url));
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+function entry(i: number): AuditEntry {
+  const action = AUDIT_ACTIONS[i % 10] ?? 'project.updated';
+  return {
+    actor: { sub: `bench-${i % 17}`, roles: [i % 3 === 0 ? 'finance' : 'opd'], opd: i % 3 === 0 ? null : 'DPUPR' },
+    action, entityType: action.split('.')[0] as string, entityId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    data: { n: i, stage: `TERMIN_${1 + (i % 5)}`, amount: 125_000_000 + i, note: 'Rehabilitasi Jalan Demang Lebar' }, requestId: `bench-${i}`,
+  };
+}
+
+async function seed(url: string): Promise<number> {
+  const database = await openPostgres({ url, logger: pino({ level: 'silent' }), max: 2, statementTimeoutMs: 120_000 });
+  const started = performance.now();
+  try {
+    for (let done = 0; done < N; done += BATCH) {
+      const entries = Array.from({ length: Math.min(BATCH, N - done) }, (_, k) => entry(done + k));
+      await database.db.transaction((tx) => appendAuditBatch(tx, entries, () => new Date()));
+      if ((done / BATCH) % 10 === 0) process.stdout.write(`\r  seeded ${done + entries.length} / ${N}`);
+    }
+  } finally {
+    await database.close();
+  }
+  process.stdout.write('\n');
+  return (performance.now() - started) / 1000;
+}
+
+const rand = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
+const b64 = (s: string) => Buffer.from(s, 'base64');
+
+function summary(ms: number[]): string {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => (s[Math.min(s.length - 1, Math.floor(q * s.length))] as number).toFixed(2);
+  return `p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms (${s.length} requests)`;
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gerbang-bench-tlog-'));
+  const scratch = await createScratchDatabase(adminUrl);
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  try {
+    process.stdout.write(`database ${scratch.name}: appending ${N} events with their tree (load average ${load()})...\n`);
+    const seedSeconds = await seed(scratch.url);
+    process.stdout.write(`  ${(N / seedSeconds).toFixed(0)} events/s appended with the tree (${seedSeconds.toFixed(1)} s)\n`);
+
+    server = await startServer({ root, databaseUrl: scratch.url, dataDir });
+    const config = loadConfig({ DATA_DIR: dataDir });
+    const token = `Bearer ${await mintToken(await devAuthJwk(dataDir), { sub: 'bench-inspector', roles: ['inspector'] }, {
+      issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, rolesClaim: config.AUTH_ROLES_CLAIM, opdClaim: config.AUTH_OPD_CLAIM, ttlSeconds: 7200,
+    })}`;
+    const get = async (url: string): Promise<{ ms: number; body: Record<string, unknown> }> => {
+      const started = performance.now();
+      const res = await fetch(`${server?.url}${url}`, { headers: { authorization: token } });
+      const body = (await res.json()) as Record<string, unknown>;
+      const ms = performance.now() - started;
+      if (!res.ok) throw new Error(`${url} answered ${res.status}: ${JSON.stringify(body)}`);
+      return { ms, body };
+    };
+    const roots = new Map<number, Buffer>();
+    const rootOf = async (size: number) => {
+      let r = roots.get(size);
+      if (!r) roots.set(size, (r = b64((await get(`/v1/audit/checkpoint?treeSize=${size}`)).body.rootHash as string)));
+      return r;
+    };
+    for (let i = 0; i < 20; i++) await get(`/v1/audit/proof/inclusion?seq=${rand(1, N)}`); // warm-up
+
+    process.stdout.write(`measuring ${SAMPLES} of each, one at a time (load average ${load()})...\n`);
+    const inclusion: number[] = [];
+    const consistency: number[] = [];
+    const checkpoint: number[] = [];
+    let bad = 0;
+    for (let i = 0; i < SAMPLES; i++) {
+      const size = i % 2 === 0 ? N : rand(1, N);
+      const seq = rand(1, size);
+      const p = await get(`/v1/audit/proof/inclusion?seq=${seq}&treeSize=${size}`);
+      inclusion.push(p.ms);
+      const from = rand(1, N);
+      const to = i % 2 === 0 ? N : rand(from, N);
+      const c = await get(`/v1/audit/proof/consistency?from=${from}&to=${to}`);
+      consistency.push(c.ms);
+      const started = performance.now();
+      await rootOf(rand(1, N));
+      checkpoint.push(performance.now() - started);
+      if (i % 10 === 0) {
+        const okInclusion = verifyInclusion(seq - 1, size, b64(p.body.leafHash as string), (p.body.hashes as string[]).map(b64), await rootOf(size));
+        const okConsistency = verifyConsistency(from, to, await rootOf(from), await rootOf(to), (c.body.hashes as string[]).map(b64));
+        if (!okInclusion || !okConsistency) bad++;
+      }
+    }
+    await server.stop();
+
+    // The backfill: what upgrading a log of N events to this version costs at start-up.
+    const su = new pg.Client({ connectionString: scratch.url });
+    await su.connect();
+    const before = await rootOf(N);
+    await su.query('begin');
+    await su.query('set local session_replication_role = replica');
+    await su.query('delete from audit_tree');
+    await su.query('commit');
+    await su.query('vacuum audit_tree');
+    await su.end();
+    const database = await openPostgres({ url: scratch.url, logger: pino({ level: 'silent' }), max: 2, statementTimeoutMs: 3_600_000 });
+    process.stdout.write(`backfilling the tree of ${N} events (load average ${load()})...\n`);
+    const backfill = await catchUpAuditTree(database.db);
+    await database.close();
+    server = await startServer({ root, databaseUrl: scratch.url, dataDir });
+    roots.clear();
+    const after = await rootOf(N);
+
+    const row = (what: string, value: string) => process.stdout.write(`  ${what.padEnd(40)} ${value}\n`);
+    process.stdout.write(`\nresults (${N} events; ${os.cpus().length} cores, PostgreSQL on the same host; load average now ${load()})\n`);
+    row('GET /v1/audit/proof/inclusion', summary(inclusion));
+    row('GET /v1/audit/proof/consistency', summary(consistency));
+    row('GET /v1/audit/checkpoint?treeSize=', summary(checkpoint));
+    row('proofs verified against signed roots', bad === 0 ? `all ${Math.ceil(SAMPLES / 10)} sampled pairs verify` : `${bad} FAILED`);
+    row('append with the tree (appendAuditBatch)', `${(N / seedSeconds).toFixed(0)} events/s`);
+    row('backfill at start-up (catchUpAuditTree)', `${backfill.appended} leaves in ${backfill.seconds.toFixed(1)} s = ${(backfill.appended / backfill.seconds).toFixed(0)} events/s; root ${after.equals(before) ? 'identical' : 'DIFFERENT'}`);
+    if (bad > 0 || !after.equals(before)) process.exitCode = 1;
+  } finally {
+    await server?.stop();
+    await scratch.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
