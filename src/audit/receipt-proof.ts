@@ -3,7 +3,7 @@ import { flushWal } from '../db/client.ts';
 import type { AuditEvent } from './chain.ts';
 import { toEvent } from './export-format.ts';
 import { eventsPage, readHead } from './repository.ts';
-import type { Tlog } from './tlog.ts';
+import { createTlog } from './tlog.ts';
 
 /** What a decision receipt adds to prove itself (contract 2.7): its leaf, an inclusion proof and the signed note. */
 export interface ReceiptProof {
@@ -16,8 +16,9 @@ export interface ReceiptProof {
 }
 
 /** The inclusion of event `seq` in the tree at the current head, and that head's signed note. */
-export async function receiptProof(ctx: AppContext, tlog: Tlog, seq: number): Promise<ReceiptProof> {
+export async function receiptProof(ctx: AppContext, seq: number): Promise<ReceiptProof> {
   const { db } = ctx.database;
+  const tlog = createTlog(ctx);
   // As for checkpoints: never sign a head that a crash could still take back.
   await flushWal(db);
   const head = (await readHead(db)).seq;

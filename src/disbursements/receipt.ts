@@ -1,5 +1,6 @@
 // GET /v1/disbursements/{id}/receipt: a decision's signed receipt, for the finance system to file
 // with the SP2D. It states the decision and the hash of its evidence; the evidence itself stays here.
+import type { ReceiptProof } from '../audit/receipt-proof.ts';
 import { signJson } from '../audit/signing.ts';
 import type { SigningKey } from '../keys.ts';
 import type { Decision } from './decision.ts';
@@ -20,9 +21,16 @@ export interface ReceiptPayload {
   /** Void status when the receipt was issued: a voided approval must not be filed as paid. */
   voided: { at: string } | null;
   issuedAt: string;
+  /** Contract 2.7: the decision's event is leaf leafIndex (auditSeq - 1) of the tree of treeSize with rootHash. */
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  rootHash: string;
+  /** RFC 9162 inclusion path (base64), leaf side first. */
+  inclusion: string[];
 }
 
-export function receiptPayload(d: Decision, issuedAt: Date): ReceiptPayload {
+export function receiptPayload(d: Decision, issuedAt: Date, proof: ReceiptProof['payload']): ReceiptPayload {
   if (d.auditSeq === null) {
     // The decision and its event commit together; a decision without one means the log was tampered with.
     throw new Error(`decision ${d.id} has no disbursement.decided audit event`);
@@ -41,9 +49,10 @@ export function receiptPayload(d: Decision, issuedAt: Date): ReceiptPayload {
     evidenceSha256: d.evidenceSha256,
     voided: d.voided === null ? null : { at: d.voided.at },
     issuedAt: issuedAt.toISOString(),
+    ...proof,
   };
 }
 
 /** The compact JWS (ES256) over the receipt payload. */
-export const signReceipt = (key: SigningKey, d: Decision, issuedAt: Date): Promise<string> =>
-  signJson(key, 'gerbang-receipt+jws', receiptPayload(d, issuedAt));
+export const signReceipt = (key: SigningKey, d: Decision, issuedAt: Date, proof: ReceiptProof['payload']): Promise<string> =>
+  signJson(key, 'gerbang-receipt+jws', receiptPayload(d, issuedAt, proof));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditEventSchema } from '../audit/schemas.ts';
 import { cursorSchema, limitSchema, pageSchema } from '../http/pagination.ts';
 import { dateOrInstantSchema, isoDateSchema, moneySchema, uuidSchema } from '../http/schemas.ts';
 import { REASON_CODES } from '../policy/index.ts';
@@ -156,7 +157,9 @@ export const replaySchema = z
 export const receiptSchema = z
   .object({
     jws: z.string().describe(
-      'Compact JWS (ES256, kid in the header, typ gerbang-receipt+jws) over { id, project: { id, code }, stage, amount, requestRef, decision, reasonCodes, policy: { id, version }, decidedAt, auditSeq, evidenceSha256, voided, issuedAt }; verify with GET /v1/audit/jwks.json',
+      'Compact JWS (ES256, kid in the header, typ gerbang-receipt+jws) over { id, project: { id, code }, stage, amount, requestRef, decision, reasonCodes, policy: { id, version }, decidedAt, auditSeq, evidenceSha256, voided, issuedAt, leafIndex, treeSize, leafHash, rootHash, inclusion }; verify with GET /v1/audit/jwks.json, and the whole receipt offline with npm run audit:verify -- --receipt',
     ),
+    note: z.string().describe('The signed checkpoint note (C2SP) of treeSize: its root is the receipt\'s rootHash'),
+    event: auditEventSchema.describe('The disbursement.decided audit event exactly as hashed: SHA-256(0x00 || its RFC 8785 JSON) is leafHash'),
   })
   .meta({ id: 'DecisionReceipt' });

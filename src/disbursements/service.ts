@@ -1,6 +1,8 @@
 // The decisions feature behind every /v1/disbursements route: deciding (decide.ts), reading,
 // voiding, replaying and signing receipts. Who may do what is access.ts's answer.
 import { appendAudit } from '../audit/append.ts';
+import type { AuditEvent } from '../audit/chain.ts';
+import { receiptProof } from '../audit/receipt-proof.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import type { AppContext } from '../context.ts';
 import { createdAtIdCursor, decodeCursor, encodeCursor } from '../http/pagination.ts';
@@ -137,10 +139,13 @@ export function createDisbursementService(ctx: AppContext, gate: Gate) {
     },
 
     /** GET /v1/disbursements/{id}/receipt: who may read the decision may have its receipt. */
-    async receipt(meta: RequestMeta, id: string): Promise<{ jws: string }> {
+    async receipt(meta: RequestMeta, id: string): Promise<{ jws: string; note: string; event: AuditEvent }> {
       const row = await findDecision(db, id);
       if (!row || !canReadDecision(meta.auth, row)) throw decisionNotFound();
-      return { jws: await signReceipt(ctx.keys.auditSigningKey, row, ctx.clock()) };
+      // The decision and its event commit together; a decision without one means the log was tampered with.
+      if (row.auditSeq === null) throw new Error(`decision ${row.id} has no disbursement.decided audit event`);
+      const proof = await receiptProof(ctx, row.auditSeq);
+      return { jws: await signReceipt(ctx.keys.auditSigningKey, row, ctx.clock(), proof.payload), note: proof.note, event: proof.event };
     },
   };
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { findPersonalData, pseudonymizer } from '../../src/audit/pseudonym.ts';
 import { rows } from '../../src/db/client.ts';
 import { buildTestApp } from '../helpers/app.ts';
-import { exportNdjson, runCli, verifyEndpoint, writeTemp } from './support.ts';
+import { appendEvents, exportNdjson, runCli, verifyEndpoint, writeTemp } from './support.ts';
 
 // A day in the life of a project through the real endpoints, then the whole audit log is checked:
 // it verifies, it names every change, and it holds no NIK or name of any worker.
@@ -75,5 +75,43 @@ describe('audit log across the real endpoints', async () => {
     });
     const [event] = await rows<{ entity_id: string; action: string }>(t.database.db, sql`select entity_id, action from audit_events where seq = ${receipt.auditSeq}`);
     expect(event).toEqual({ entity_id: decision.id, action: 'disbursement.decided' });
+  });
+  it('proves the receipt offline: its event is in a signed tree that a later checkpoint extends (audit:verify --receipt)', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/v1/disbursements/${decision.id}/receipt`, headers: finance });
+    const body = res.json() as { jws: string; note: string; event: { seq: number; entityId: string } };
+    expect(body.event).toMatchObject({ seq: decision.auditSeq, entityId: decision.id });
+    expect(body.note).toMatch(/^gerbang\.local\/audit\n\d+\n/);
+    const file = writeTemp(JSON.stringify(body), 'json');
+    const jwks = writeTemp((await t.app.inject({ method: 'GET', url: '/v1/audit/jwks.json' })).body, 'json');
+    const size = Number(body.note.split('\n')[1]);
+    const inspector = await t.auth('inspector');
+    const cli = async (...args: string[]) => {
+      const r = await runCli(['--receipt', ...args, '--json']);
+      return { code: r.code, checks: (JSON.parse(r.stdout || '{"checks":[]}') as { checks: Array<{ name: string; ok: boolean | null }> }).checks };
+    };
+
+    // The checkpoint of the receipt's own size: no proof needed.
+    const same = (await t.app.inject({ method: 'GET', url: `/v1/audit/checkpoint?treeSize=${size}`, headers: inspector })).json() as { note: string };
+    const ok = await cli(file, '--checkpoint', writeTemp(same.note, 'txt'), '--jwks', jwks);
+    expect(ok.checks.filter((c) => c.ok !== true)).toEqual([]);
+    expect(ok.code).toBe(0);
+
+    // A later checkpoint, with the consistency proof from the receipt's size.
+    await appendEvents(t, 4);
+    const later = (await t.app.inject({ method: 'GET', url: '/v1/audit/checkpoint', headers: inspector })).json() as { treeSize: number; note: string };
+    const proof = (await t.app.inject({ method: 'GET', url: `/v1/audit/proof/consistency?from=${size}&to=${later.treeSize}`, headers: inspector })).body;
+    const laterFile = writeTemp(later.note, 'txt');
+    expect((await cli(file, '--checkpoint', laterFile, '--jwks', jwks, '--proof', writeTemp(proof, 'json'))).code).toBe(0);
+    expect((await cli(file, '--checkpoint', laterFile, '--jwks', jwks)).code).toBe(2); // the proof is needed
+
+    // An edited receipt: another amount in the event, or a signature that is not the log's.
+    const edited = { ...body, event: { ...body.event, data: { ...(body.event as unknown as { data: object }).data, amount: 1 } } };
+    const bad = await cli(writeTemp(JSON.stringify(edited), 'json'), '--checkpoint', writeTemp(same.note, 'txt'), '--jwks', jwks);
+    expect(bad.code).toBe(1);
+    expect(bad.checks.find((c) => c.name === 'decision event')?.ok).toBe(false);
+    const otherKeys = writeTemp(JSON.stringify({ keys: [] }), 'json');
+    const unsigned = await cli(file, '--checkpoint', writeTemp(same.note, 'txt'), '--jwks', otherKeys);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.checks.filter((c) => c.ok === false).map((c) => c.name)).toEqual(['receipt signature', 'receipt note signature', 'checkpoint signature']);
   });
 });

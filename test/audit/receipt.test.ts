@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { appendAudit } from '../../src/audit/append.ts';
 import type { ReceiptPayload } from '../../src/disbursements/receipt.ts';
 import { verifyJson } from '../../src/audit/signing.ts';
+import { verifyInclusion } from '../../src/audit/proof-check.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { es256Jwk } from '../helpers/keys.ts';
 import { appendEvents } from './support.ts';
@@ -69,6 +70,15 @@ describe('decision receipts', async () => {
       voided: { at: '2025-09-20T01:00:00.000Z' },
     } satisfies Partial<ReceiptPayload>);
     expect(approved.auditSeq).toBe(4);
+    // Contract 2.7: the payload proves the decision's event is in the tree of a signed note.
+    const p = payload as ReceiptPayload;
+    const { note, event } = res.json() as { note: string; event: { seq: number } };
+    expect(event.seq).toBe(approved.auditSeq);
+    expect(p.leafIndex).toBe(approved.auditSeq - 1);
+    expect(note.split('\n').slice(0, 3)).toEqual(['gerbang.local/audit', String(p.treeSize), p.rootHash]);
+    const b = (s: string) => Buffer.from(s, 'base64');
+    expect(verifyInclusion(p.leafIndex, p.treeSize, b(p.leafHash), p.inclusion.map(b), b(p.rootHash))).toBe(true);
+    expect(verifyInclusion(p.leafIndex, p.treeSize, b(p.leafHash), p.inclusion.map(b), Buffer.alloc(32))).toBe(false);
   });
 
   it('lists each reason code once and carries no personal data', async () => {
