@@ -66,7 +66,8 @@ function readJson(file: string, what: string): Record<string, unknown> {
 
 function readNote(file: string, what: string): ParsedNote {
   try {
-    return parseCheckpointNote(readText(file, what));
+    // An editor or `echo` may add a line break after the last signature line: that is not a change.
+    return parseCheckpointNote(readText(file, what).replace(/\n+$/, '\n'));
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(`the ${what} ${file} is not a checkpoint note: ${err instanceof Error ? err.message : String(err)}`);
