@@ -45,10 +45,10 @@ export async function tlogRoutes(fastify: FastifyInstance, { tlog }: { ctx: AppC
   }, async (request, reply) => reply.code(201).send(await tlog.registerWitness(requestMeta(request), request.body.vkey)));
 
   app.post('/v1/audit/checkpoint/cosignatures', {
-    config: { roles: ['inspector', 'witness'] },
+    config: { roles: ['inspector', 'admin', 'witness'] },
     schema: {
       operationId: 'addAuditCosignature', tags: ['audit'], summary: 'Store a witness cosignature (tlog-cosignature/v1) of a checkpoint',
-      description: 'Verified against the registered witness key and the checkpoint of treeSize before it is stored. A witness token may only bring its own.',
+      description: 'Verified against the registered witness key and the checkpoint of treeSize before it is stored. An inspector (or admin) may relay any witness\'s line; a witness token only its own.',
       body: cosignatureBody,
       response: { 201: storedCosignatureSchema, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503) },
     },

@@ -118,8 +118,8 @@ export function createTlog(ctx: AppContext) {
       const line = parseSignatureLine(input.signatureLine);
       if (!line) throw validationFailed([{ path: 'signatureLine', message: 'expected "— <witness name> <base64 signature>"' }]);
       const invalid = (id: string, en: string) => new AppError('COSIGNATURE_INVALID', { detail: { id, en } });
-      // A witness's own token may only bring its own cosignatures; an inspector may relay anyone's.
-      if (!hasRole(meta.auth, 'inspector') && meta.auth.sub !== line.name) throw new AppError('FORBIDDEN');
+      // A witness's own token may only bring its own cosignatures; an inspector or admin may relay anyone's.
+      if (!hasRole(meta.auth, 'inspector', 'admin') && meta.auth.sub !== line.name) throw new AppError('FORBIDDEN');
       const witness = await findWitness(db, line.name);
       if (!witness) throw invalid(`Saksi ${line.name} tidak terdaftar`, `Witness ${line.name} is not registered`);
       const { body, rootHash } = await note(input.treeSize);
