@@ -113,5 +113,5 @@ describe('audit log across the real endpoints', async () => {
     const unsigned = await cli(file, '--checkpoint', writeTemp(same.note, 'txt'), '--jwks', otherKeys);
     expect(unsigned.code).toBe(1);
     expect(unsigned.checks.filter((c) => c.ok === false).map((c) => c.name)).toEqual(['receipt signature', 'receipt note signature', 'checkpoint signature']);
-  });
+  }, 180_000); // six CLI processes: slow to start on a machine shared by eight test suites
 });

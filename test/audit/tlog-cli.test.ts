@@ -29,7 +29,7 @@ describe('audit:verify --consistency: the log only grew between two checkpoints 
     expect(r.out?.checks.map((c) => [c.name, c.ok])).toEqual([['old checkpoint signature', true], ['new checkpoint signature', true], ['consistency', true]]);
     const human = await runCli(['--consistency', oldFile, newFile, '--proof', writeTemp(JSON.stringify(proof), 'json'), '--jwks', jwks]);
     expect(human.stdout).toMatch(/^ok {2}consistency: the tree of size \d+ extends the tree of size \d+/m);
-  });
+  }, 120_000);
 
   it('fails on a rewritten history, a forged note, a wrong proof, and refuses unusable input', async () => {
     const bad = { ...proof, hashes: [...(proof.hashes as string[]).slice(1), (proof.hashes as string[])[0]] };
@@ -41,5 +41,5 @@ describe('audit:verify --consistency: the log only grew between two checkpoints 
     expect((await run([oldFile, newFile, '--proof', writeTemp(JSON.stringify({ ...proof, to: 3 }), 'json')])).code).toBe(1);
     expect((await run([oldFile, writeTemp('not a note', 'txt'), '--proof', writeTemp(JSON.stringify(proof), 'json')])).code).toBe(2);
     expect((await run([oldFile, newFile])).code).toBe(2);
-  });
+  }, 180_000); // six CLI processes: slow to start on a machine shared by eight test suites
 });
