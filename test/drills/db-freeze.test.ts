@@ -15,7 +15,7 @@ describe.skipIf(SKIP_DRILLS)('drill: database frozen (SIGSTOP) under load', () =
   let drill: Drill;
   beforeAll(async () => {
     drill = await setupDrill();
-  });
+  }, 200_000); // the service's start-up has taken 40-60 s on a busy machine
   afterAll(async () => {
     await drill?.pg.thaw();
     await drill?.destroy();

@@ -15,7 +15,7 @@ describe.skipIf(SKIP_DRILLS)('drill: database stopped and restarted under load',
   let drill: Drill;
   beforeAll(async () => {
     drill = await setupDrill();
-  });
+  }, 200_000); // the service's start-up has taken 40-60 s on a busy machine
   afterAll(async () => {
     await drill?.destroy();
   });
@@ -89,7 +89,7 @@ describe.skipIf(SKIP_DRILLS)('drill: an answered decision survives a database cr
   let drill: Drill;
   beforeAll(async () => {
     drill = await setupDrill({ projects: 1, workersPerProject: 10, clients: 1, pgSettings: { wal_writer_delay: "'10s'", wal_writer_flush_after: 0 } });
-  });
+  }, 200_000); // the service's start-up has taken 40-60 s on a busy machine
   afterAll(async () => {
     await drill?.destroy();
   });

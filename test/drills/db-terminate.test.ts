@@ -12,7 +12,7 @@ describe.skipIf(SKIP_DRILLS)('drill: pg_terminate_backend of every pool connecti
   let drill: Drill;
   beforeAll(async () => {
     drill = await setupDrill();
-  });
+  }, 200_000); // the service's start-up has taken 40-60 s on a busy machine
   afterAll(async () => {
     await drill?.destroy();
   });
