@@ -47,6 +47,7 @@ export async function startProductionSurroundings(dir: string) {
       AUTH_AUDIENCE: AUDIENCE,
       AUDIT_SIGNING_KEY_FILE: auditKeyFile,
       PSEUDONYM_KEY: randomBytes(32).toString('base64'),
+      SESSION_SECRET: randomBytes(32).toString('base64'),
       BPJS_PROVIDER: 'http',
       BPJS_API_URL: simUrl,
       BPJS_API_KEY: SIM_KEY,

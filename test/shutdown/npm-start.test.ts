@@ -126,7 +126,7 @@ describe('SIGTERM while a decision waits 6 s for the upstream, through npm start
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir,
       NODE_ENV: 'production', DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: String(metricsPort),
       AUTH_JWKS_URL: jwksUrl, AUDIT_SIGNING_KEY_FILE: path.join(dir, 'audit.jwk.json'),
-      PSEUDONYM_KEY: randomBytes(32).toString('base64'),
+      PSEUDONYM_KEY: randomBytes(32).toString('base64'), SESSION_SECRET: randomBytes(32).toString('base64'),
       BPJS_PROVIDER: 'http', BPJS_API_URL: upstreamUrl, BPJS_API_KEY: 'shutdown-key', LOG_LEVEL: 'info',
     };
     const npm = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
