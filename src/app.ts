@@ -32,6 +32,10 @@ import { disbursementRoutes } from './disbursements/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { holidayRoutes } from './holidays/routes.ts';
 import { dashboardRoutes } from './dashboard/plugin.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
+import { disabledOutbox } from './webhooks/outbox.ts';
+import { startWebhooks } from './webhooks/runtime.ts';
+import { loadWebhookKey } from './webhooks/signing.ts';
 
 // A client's request id is echoed and stored (audit events, logs) only in this tame shape: anything
 // else (a spreadsheet formula, markup, control characters) is replaced by a fresh UUID.
@@ -50,6 +54,8 @@ export function createContext(deps: AppDeps): AppContext {
     pseudonymize: pseudonymizer(deps.keys.pseudonymKey),
     accessLog: createAccessLog(deps.database, deps.logger),
     today: () => localDate(clock(), deps.config.LOCAL_TIMEZONE),
+    outbox: disabledOutbox,
+    webhooks: { key: null, resolve: null },
   };
 }
 
@@ -118,6 +124,14 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
     parseJson(request, text, done);
   });
 
+  if (deps.webhooks !== false) {
+    const key = loadWebhookKey(ctx.config);
+    const runtime = await startWebhooks({ config: ctx.config, database: ctx.database, logger: app.log as never, key, clock: ctx.clock }, deps.webhooks);
+    ctx.outbox = runtime.outbox;
+    ctx.webhooks = { key, resolve: runtime.resolve };
+    app.addHook('onClose', async () => runtime.stop());
+  }
+
   installErrorHandling(app);
   // Before swagger, auth and the routes: it sheds load before authentication and sets route budgets.
   // Several replicas share their rate-limit counters through Redis; one process keeps them in memory.
@@ -154,5 +168,6 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   app.addHook('onClose', async () => ctx.accessLog.close());
   // The web pages for OPD staff and the Inspektorat (session cookies, not bearer tokens).
   await app.register(dashboardRoutes, { prefix: '/app', ctx, gate });
+  await app.register(webhookRoutes, { ctx });
   return app;
 }

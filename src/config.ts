@@ -67,6 +67,8 @@ export const configSchema = z
     AUTH_FAILURES_PER_MINUTE: positiveInt.default(100),
     // With several replicas the rate limits must be shared: set to the Redis they all use.
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    WEBHOOK_SIGNING_KEY_FILE: optionalText,
+    WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // The dashboard (/app): its session seal, its OIDC client, and the external base URL of redirects.
     SESSION_SECRET: base64Secret.optional(),
@@ -90,6 +92,7 @@ export const configSchema = z
       if (!c.PSEUDONYM_KEY) need('PSEUDONYM_KEY', 'required in production');
       if (!c.LOG_SIGNING_KEY_FILE) need('LOG_SIGNING_KEY_FILE', 'required in production');
       if (!c.SESSION_SECRET) need('SESSION_SECRET', 'required in production (it seals dashboard sessions)');
+      if (!c.WEBHOOK_SIGNING_KEY_FILE) need('WEBHOOK_SIGNING_KEY_FILE', 'required in production');
     }
     if (c.DASHBOARD_CLIENT_ID && !URL.canParse(c.AUTH_ISSUER)) {
       need('AUTH_ISSUER', 'the dashboard\'s OIDC sign-in (DASHBOARD_CLIENT_ID) needs AUTH_ISSUER to be the issuer URL');

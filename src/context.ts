@@ -5,6 +5,10 @@ import type { KeyMaterial } from './keys.ts';
 import type { Pseudonymize } from './audit/pseudonym.ts';
 import type { AccessLog } from './audit/access-log.ts';
 import type { MembershipProvider } from './memberships/provider.ts';
+import type { Outbox } from './webhooks/outbox.ts';
+import type { WebhookOptions } from './webhooks/runtime.ts';
+import type { WebhookSigningKey } from './webhooks/signing.ts';
+import type { Resolver } from './webhooks/address.ts';
 
 /** Everything a feature needs from outside, passed in so tests can swap the clock, keys and upstream. */
 export interface AppDeps {
@@ -15,6 +19,8 @@ export interface AppDeps {
   clock?: () => Date;
   provider?: MembershipProvider;
   logger?: Logger;
+  /** Webhook delivery in this process (server.ts delivers); false: no job queue at all (OpenAPI rendering). */
+  webhooks?: WebhookOptions | false;
 }
 
 export interface AppContext {
@@ -28,6 +34,9 @@ export interface AppContext {
   accessLog: AccessLog;
   /** Today's calendar date (YYYY-MM-DD) in LOCAL_TIMEZONE. */
   today: () => string;
+  /** Where changes record their webhook notifications (set once the job queue has started). */
+  outbox: Outbox;
+  webhooks: { key: WebhookSigningKey | null; resolve: Resolver | null };
 }
 
 // Building an Intl.DateTimeFormat costs far more than formatting with one: keep one per zone.

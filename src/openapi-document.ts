@@ -20,6 +20,7 @@ export async function renderOpenApi(): Promise<string> {
     database: unusedDatabase,
     keys: { authKeys: createLocalJWKSet({ keys: [] }), auditSigningKey, auditPublicKeys: [auditSigningKey.publicJwk], pseudonymKey: randomBytes(32), logSigningKey: await newLogSigningKey('openapi') },
     logger: pino({ level: 'silent' }),
+    webhooks: false,
   });
   await app.ready();
   const text = `${JSON.stringify(app.swagger(), null, 2)}\n`;

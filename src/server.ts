@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   await catchUpAuditTree(database.db, logger);
   const keys = await loadKeys(config);
   const provider = createProvider(config, database, logger, { pseudonymize: pseudonymizer(keys.pseudonymKey) });
-  const app = await buildApp({ config, database, keys, logger, provider });
+  const app = await buildApp({ config, database, keys, logger, provider, webhooks: { deliver: true } });
   const metrics = await startMetricsServer(config, logger);
 
   // In-flight decisions may wait for the upstream up to BPJS_DEADLINE_MS; give them that and 2 s more.

@@ -93,6 +93,8 @@ describe('configuration', () => {
       PUBLIC_URL: 'https://gerbang.palembang.go.id',
       LOG_SIGNING_KEY_FILE: '/run/secrets/log-key.json',
       LOG_ORIGIN: 'gerbang.palembang.go.id/audit',
+      WEBHOOK_SIGNING_KEY_FILE: '/run/secrets/webhook-key.json',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
       BPJS_PROVIDER: 'http',
       BPJS_API_URL: 'https://bpjs.example.go.id/api',
       BPJS_API_KEY: 'secret-key',
@@ -117,6 +119,8 @@ describe('configuration', () => {
       PSEUDONYM_KEY: pseudonymKey,
       DASHBOARD_CLIENT_ID: 'gerbang-dashboard',
       PUBLIC_URL: 'https://gerbang.palembang.go.id',
+      WEBHOOK_SIGNING_KEY_FILE: '/run/secrets/webhook-key.json',
+      WEBHOOK_ALLOW_PRIVATE: true,
       BPJS_PROVIDER: 'http',
       BPJS_TIMEOUT_MS: 1500,
       BPJS_DEADLINE_MS: 5000,
@@ -159,7 +163,7 @@ describe('configuration', () => {
 
   it('refuses to start in production without a database, a JWKS, the audit key, the pseudonym key and the session secret', () => {
     expect(new Set(named(problemsOf({ NODE_ENV: 'production' })))).toEqual(
-      new Set(['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE']),
+      new Set(['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE', 'WEBHOOK_SIGNING_KEY_FILE']),
     );
     // Each one alone is still missing the others.
     const complete = {
@@ -170,9 +174,10 @@ describe('configuration', () => {
       PSEUDONYM_KEY: pseudonymKey,
       SESSION_SECRET: pseudonymKey,
       LOG_SIGNING_KEY_FILE: '/run/secrets/log-key.json',
+      WEBHOOK_SIGNING_KEY_FILE: '/run/secrets/webhook-key.json',
     };
     expect(loadConfig(complete).NODE_ENV).toBe('production');
-    for (const name of ['DATABASE_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE'] as const) {
+    for (const name of ['DATABASE_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE', 'WEBHOOK_SIGNING_KEY_FILE'] as const) {
       const { [name]: _dropped, ...rest } = complete;
       expect(named(problemsOf(rest)), name).toEqual([name]);
     }
@@ -182,7 +187,7 @@ describe('configuration', () => {
 
   it('names the missing production variables together with the bad ones', () => {
     const problems = named(problemsOf({ NODE_ENV: 'production', PORT: 'x', LOG_LEVEL: 'loud' }));
-    expect(new Set(problems)).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE']));
+    expect(new Set(problems)).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE', 'WEBHOOK_SIGNING_KEY_FILE']));
   });
 
   it('checks the combinations: both JWKS sources, and the http provider without its URL and key', () => {
@@ -204,6 +209,6 @@ describe('configuration', () => {
   it('stops `node src/server.ts` in production without what production needs', async () => {
     const { code, stderr } = await startServer({ NODE_ENV: 'production' });
     expect(code).not.toBe(0);
-    for (const name of ['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE']) expect(stderr, name).toContain(name);
+    for (const name of ['DATABASE_URL', 'AUTH_JWKS_URL', 'AUDIT_SIGNING_KEY_FILE', 'PSEUDONYM_KEY', 'SESSION_SECRET', 'LOG_SIGNING_KEY_FILE', 'WEBHOOK_SIGNING_KEY_FILE']) expect(stderr, name).toContain(name);
   }, 60_000);
 });

@@ -3,8 +3,13 @@ import { rows, type Tx } from '../db/client.ts';
 import { eventLeafHash, hashEvent, type AuditEvent } from './chain.ts';
 import { appendTreeLeaf, appendTreeLeaves } from './tree-repository.ts';
 
-/** What a change says about itself; the chain adds seq, at, prevHash and hash. */
-export type AuditEntry = Pick<AuditEvent, 'actor' | 'action' | 'entityType' | 'entityId' | 'data' | 'requestId'>;
+/**
+ * What a change says about itself; the chain adds seq, at, prevHash and hash. `notify` writes the
+ * change's webhook notification to the outbox (webhooks/outbox.ts) in the same transaction.
+ */
+export type AuditEntry = Pick<AuditEvent, 'actor' | 'action' | 'entityType' | 'entityId' | 'data' | 'requestId'> & {
+  notify?: (tx: Tx, event: AuditEvent) => Promise<void>;
+};
 
 /** The chain's head as read under its lock. */
 export interface AuditHead {
@@ -56,6 +61,7 @@ export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date, lo
     )
     update audit_head set seq = appended.seq, hash = appended.hash from appended where audit_head.id = 1`);
   await appendTreeLeaf(tx, eventLeafHash(event));
+  if (entry.notify) await entry.notify(tx, event);
   return event;
 }
 

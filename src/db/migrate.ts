@@ -6,6 +6,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { clientClassFor, HostSelector, NoSuitableHostError } from './connector.ts';
 import { parsePgUrl, singleHostUrl, type Endpoint } from './hosts.ts';
+import { installJobQueuePglite, installJobQueuePostgres } from './job-queue.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -49,6 +50,7 @@ async function migrateOnce(url: string): Promise<void> {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await migratePg(drizzlePg({ client }), { migrationsFolder });
+      await installJobQueuePostgres({ executeSql: (text, values) => client.query(text, values) });
     } finally {
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
@@ -60,4 +62,5 @@ async function migrateOnce(url: string): Promise<void> {
 /** PGlite is a single connection in this process, so no lock is needed. */
 export async function migratePgliteDb(client: PGlite): Promise<void> {
   await migratePglite(drizzlePglite({ client }), { migrationsFolder });
+  await installJobQueuePglite(client);
 }

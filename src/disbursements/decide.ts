@@ -166,6 +166,9 @@ export function createDecider(ctx: AppContext, gate: Gate) {
           evidenceSha256: hash,
         },
         requestId: meta.requestId,
+        // The webhook shows the decision as finance sees it: masked NIKs, no names.
+        notify: ctx.outbox.notice('disbursement.decided', project.opdCode,
+          (e: { seq: number }) => renderDecision({ ...record, auditSeq: e.seq }, { full: false, lang: 'id' })),
       }, ctx.clock, head);
       return { kind: 'decided' as const, record: { ...record, auditSeq: event.seq }, workersSha256: e.checked.sha256 };
     });

@@ -131,6 +131,7 @@ export function createDisbursementService(ctx: AppContext, gate: Gate) {
         await appendAudit(tx, {
           actor: meta.actor, action: 'disbursement.voided', entityType: 'disbursement', entityId: id,
           data: { projectId: d.projectId, stage: d.stage, reason }, requestId: meta.requestId,
+          notify: ctx.outbox.notice('disbursement.voided', d.opdCode, { id, projectId: d.projectId, stage: d.stage, reason, voidedBy: meta.auth.sub }),
         }, ctx.clock);
       });
       const row = await findDecision(db, id);

@@ -7,6 +7,7 @@ import { openPostgres, type Database } from '../../src/db/client.ts';
 import type { Role } from '../../src/http/auth.ts';
 import type { LimitSettings } from '../../src/http/limits.ts';
 import type { MembershipProvider } from '../../src/memberships/provider.ts';
+import type { WebhookOptions } from '../../src/webhooks/runtime.ts';
 import { makeTestKeys, type TestKeys } from './keys.ts';
 import { testDatabaseUrl } from './database.ts';
 
@@ -30,6 +31,8 @@ export interface TestAppOptions {
   testKeys?: TestKeys;
   /** Limit settings beyond the environment's (smaller budgets, a Redis key prefix of the test's own). */
   limits?: Partial<LimitSettings>;
+  /** Webhook delivery in this app (default: the outbox only, no delivery worker). */
+  webhooks?: WebhookOptions;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.provider ? { provider: options.provider } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
   });
   await app.ready();
   const token = (role: Role, o: { opd?: string; sub?: string } = {}) => {

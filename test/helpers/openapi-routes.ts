@@ -37,7 +37,7 @@ export interface Operation {
 }
 
 /** Reachable without a token (contract: Authentication and roles). */
-export const PUBLIC_PATHS = ['/healthz', '/readyz', '/openapi.json', '/v1/audit/jwks.json', '/v1/holidays'] as const;
+export const PUBLIC_PATHS = ['/healthz', '/readyz', '/openapi.json', '/v1/audit/jwks.json', '/v1/holidays', '/v1/webhooks/jwks.json'] as const;
 
 export const isPublicPath = (path: string): boolean =>
   (PUBLIC_PATHS as readonly string[]).includes(path) || path === '/docs' || path.startsWith('/docs/');

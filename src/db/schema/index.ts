@@ -19,3 +19,4 @@ export * from './holidays.ts';
 export * from './access-log.ts';
 export * from './audit-tree.ts';
 export * from './audit-witnesses.ts';
+export * from './webhooks.ts';
