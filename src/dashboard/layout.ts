@@ -26,6 +26,7 @@ function navItems(c: PageCtx): Array<{ href: string; label: string }> {
   items.push({ href: hasRole(auth, 'inspector', 'admin') ? '/app/projects' : '/app', label: t('Paket', 'Projects') });
   if (hasRole(auth, 'opd', 'admin')) items.push({ href: '/app/projects/new', label: t('Paket baru', 'New project') });
   items.push({ href: '/app/decisions', label: t('Keputusan', 'Decisions') });
+  if (hasRole(auth, 'inspector', 'admin')) items.push({ href: '/app/corrections', label: t('Koreksi', 'Corrections') });
   if (hasRole(auth, 'inspector', 'admin')) items.push({ href: '/app/audit', label: t('Jejak audit', 'Audit trail') });
   if (hasRole(auth, 'admin')) items.push({ href: '/app/contractors', label: t('Penyedia', 'Contractors') });
   return items;

@@ -13,6 +13,7 @@ import type { Gate } from '../disbursements/gate.ts';
 import { createTokenVerifier } from '../http/auth.ts';
 import { AppError, PROBLEMS } from '../http/problem.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
+import { registerCorrectionRoutes } from './correction-routes.ts';
 import { isHtmx, pageCtx, sendPage } from './context.ts';
 import { html } from './html.ts';
 import { LANG_COOKIE, langOf } from './i18n.ts';
@@ -105,4 +106,5 @@ export async function dashboardRoutes(app: FastifyInstance, { ctx, gate }: { ctx
   registerAuthRoutes(app, { ctx, sealer, oidc, listOpds: () => service.opds.list() });
   registerProjectRoutes(app, { ctx, service });
   registerInspectorRoutes(app, { ctx, service });
+  registerCorrectionRoutes(app, { ctx, service });
 }

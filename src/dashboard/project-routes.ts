@@ -118,13 +118,14 @@ export function registerProjectRoutes(app: FastifyInstance, { ctx, service }: { 
     const query = request.query as Record<string, string | undefined>;
     let flash = extras.flash ?? null;
     if (!flash && query.created) flash = html`<p class="notice" role="status">${c.t('Paket terdaftar. Langkah berikut: unggah daftar pekerja (CSV) di bawah.', 'Project registered. Next: upload the roster (CSV) below.')}</p>`;
+    if (!flash && query.corrected) flash = html`<p class="notice" role="status">${c.t('Koreksi disimpan dan dicatat dalam jejak audit.', 'Correction saved and recorded in the audit trail.')}</p>`;
     if (!flash && query.saved) flash = html`<p class="notice" role="status">${c.t('Perubahan disimpan.', 'Changes saved.')}</p>`;
     if (!flash && query.roster) {
       const [added, updated, removed, total] = query.roster.split('-').map(Number);
       flash = html`<p class="notice" role="status">${c.t(`Daftar pekerja diperbarui: ${added} ditambah, ${updated} diubah, ${removed} diakhiri; ${total} pekerja aktif.`, `Roster replaced: ${added} added, ${updated} updated, ${removed} ended; ${total} active workers.`)}</p>`;
     }
     const canManage = hasRole(meta.auth, 'admin') || (hasRole(meta.auth, 'opd') && meta.auth.opd === detail.project.opdCode);
-    return projectPage(c, detail, { canManage, flash, upload: extras.upload ?? null, correctionsReady: false });
+    return projectPage(c, detail, { canManage, flash, upload: extras.upload ?? null, correctionsReady: true });
   }
 
   app.get('/projects/:id', async (request, reply) => sendPage(reply, await showProject(request, 200)));
