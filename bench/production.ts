@@ -9,7 +9,7 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { mintToken } from '../src/auth-tokens.ts';
 import { buildSimulator } from '../src/bpjs/simulator.ts';
-import { publicPart } from '../src/keys.ts';
+import { newEd25519Jwk, publicPart } from '../src/keys.ts';
 
 const ISSUER = 'gerbang-dev';
 const AUDIENCE = 'gerbang';
@@ -31,6 +31,8 @@ export async function startProductionSurroundings(dir: string) {
   await once(jwks, 'listening');
   const auditKeyFile = path.join(dir, 'audit-signing.jwk.json');
   await writeFile(auditKeyFile, JSON.stringify(await es256('bench-audit')), { mode: 0o600 });
+  const logKeyFile = path.join(dir, 'log-signing.jwk.json');
+  await writeFile(logKeyFile, JSON.stringify(await newEd25519Jwk('bench-log')), { mode: 0o600 });
   // BPJS knows no one: the bench's data is fresh, so a call would be a finding (counted below).
   const sim = buildSimulator({ data: { participants: [], projects: [] }, apiKey: SIM_KEY });
   await sim.listen({ port: 0, host: '127.0.0.1' });
@@ -46,6 +48,7 @@ export async function startProductionSurroundings(dir: string) {
       AUTH_ISSUER: ISSUER,
       AUTH_AUDIENCE: AUDIENCE,
       AUDIT_SIGNING_KEY_FILE: auditKeyFile,
+      LOG_SIGNING_KEY_FILE: logKeyFile,
       PSEUDONYM_KEY: randomBytes(32).toString('base64'),
       SESSION_SECRET: randomBytes(32).toString('base64'),
       BPJS_PROVIDER: 'http',

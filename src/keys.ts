@@ -31,7 +31,7 @@ export interface LogSigningKey {
   publicJwk: JWK;
 }
 
-async function newEd25519Jwk(kid: string): Promise<JWK> {
+export async function newEd25519Jwk(kid: string): Promise<JWK> {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   return { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' };
 }

@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth-tokens.ts';
-import { publicPart } from '../../src/keys.ts';
+import { newEd25519Jwk, publicPart } from '../../src/keys.ts';
 import { testDatabaseUrl } from '../helpers/database.ts';
 import { es256Jwk } from '../helpers/keys.ts';
 
@@ -87,6 +87,7 @@ describe('SIGTERM while a decision waits 6 s for the upstream, through npm start
     });
     upstreamUrl = await listen(upstream);
     writeFileSync(path.join(dir, 'audit.jwk.json'), JSON.stringify(await es256Jwk('shutdown-audit')));
+    writeFileSync(path.join(dir, 'log.jwk.json'), JSON.stringify(await newEd25519Jwk('shutdown-log')));
     token = await mintToken(idp, { sub: 'finance-shutdown', roles: ['finance'] }, {
       issuer: 'gerbang-dev', audience: 'gerbang', rolesClaim: 'roles', opdClaim: 'opd',
     });
@@ -125,7 +126,7 @@ describe('SIGTERM while a decision waits 6 s for the upstream, through npm start
     const env = {
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir,
       NODE_ENV: 'production', DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: String(metricsPort),
-      AUTH_JWKS_URL: jwksUrl, AUDIT_SIGNING_KEY_FILE: path.join(dir, 'audit.jwk.json'),
+      AUTH_JWKS_URL: jwksUrl, AUDIT_SIGNING_KEY_FILE: path.join(dir, 'audit.jwk.json'), LOG_SIGNING_KEY_FILE: path.join(dir, 'log.jwk.json'),
       PSEUDONYM_KEY: randomBytes(32).toString('base64'), SESSION_SECRET: randomBytes(32).toString('base64'),
       BPJS_PROVIDER: 'http', BPJS_API_URL: upstreamUrl, BPJS_API_KEY: 'shutdown-key', LOG_LEVEL: 'info',
     };
