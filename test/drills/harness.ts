@@ -221,7 +221,9 @@ export function errorLogs(service: ServiceProcess): string[] {
     try {
       return (JSON.parse(line) as { level?: number }).level! >= 50;
     } catch {
-      return true; // not pino: a crash trace or a stray print
+      // The plain-text start-up banner (src/server.ts, on stderr) is no error; anything else that is
+      // not pino is: a crash trace or a stray print.
+      return !/^(Gerbang is listening on |  [A-Za-z][A-Za-z ()]*:\s{2,})/.test(line);
     }
   });
 }
