@@ -33,6 +33,8 @@ export async function startProductionSurroundings(dir: string) {
   await writeFile(auditKeyFile, JSON.stringify(await es256('bench-audit')), { mode: 0o600 });
   const logKeyFile = path.join(dir, 'log-signing.jwk.json');
   await writeFile(logKeyFile, JSON.stringify(await newEd25519Jwk('bench-log')), { mode: 0o600 });
+  const webhookKeyFile = path.join(dir, 'webhook-signing.jwk.json');
+  await writeFile(webhookKeyFile, JSON.stringify(await newEd25519Jwk('bench-webhook')), { mode: 0o600 });
   // BPJS knows no one: the bench's data is fresh, so a call would be a finding (counted below).
   const sim = buildSimulator({ data: { participants: [], projects: [] }, apiKey: SIM_KEY });
   await sim.listen({ port: 0, host: '127.0.0.1' });
@@ -49,6 +51,7 @@ export async function startProductionSurroundings(dir: string) {
       AUTH_AUDIENCE: AUDIENCE,
       AUDIT_SIGNING_KEY_FILE: auditKeyFile,
       LOG_SIGNING_KEY_FILE: logKeyFile,
+      WEBHOOK_SIGNING_KEY_FILE: webhookKeyFile,
       PSEUDONYM_KEY: randomBytes(32).toString('base64'),
       SESSION_SECRET: randomBytes(32).toString('base64'),
       BPJS_PROVIDER: 'http',

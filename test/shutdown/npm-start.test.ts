@@ -88,6 +88,7 @@ describe('SIGTERM while a decision waits 6 s for the upstream, through npm start
     upstreamUrl = await listen(upstream);
     writeFileSync(path.join(dir, 'audit.jwk.json'), JSON.stringify(await es256Jwk('shutdown-audit')));
     writeFileSync(path.join(dir, 'log.jwk.json'), JSON.stringify(await newEd25519Jwk('shutdown-log')));
+    writeFileSync(path.join(dir, 'webhook.jwk.json'), JSON.stringify(await newEd25519Jwk('shutdown-webhook')));
     token = await mintToken(idp, { sub: 'finance-shutdown', roles: ['finance'] }, {
       issuer: 'gerbang-dev', audience: 'gerbang', rolesClaim: 'roles', opdClaim: 'opd',
     });
@@ -127,6 +128,7 @@ describe('SIGTERM while a decision waits 6 s for the upstream, through npm start
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir,
       NODE_ENV: 'production', DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: String(metricsPort),
       AUTH_JWKS_URL: jwksUrl, AUDIT_SIGNING_KEY_FILE: path.join(dir, 'audit.jwk.json'), LOG_SIGNING_KEY_FILE: path.join(dir, 'log.jwk.json'),
+      WEBHOOK_SIGNING_KEY_FILE: path.join(dir, 'webhook.jwk.json'),
       PSEUDONYM_KEY: randomBytes(32).toString('base64'), SESSION_SECRET: randomBytes(32).toString('base64'),
       BPJS_PROVIDER: 'http', BPJS_API_URL: upstreamUrl, BPJS_API_KEY: 'shutdown-key', LOG_LEVEL: 'info',
     };
