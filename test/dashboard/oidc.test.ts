@@ -1,5 +1,9 @@
 // The OIDC sign-in against a real (small) identity provider over HTTP: discovery, the authorization
 // code flow with PKCE S256, the client secret, and the access token verified as the API verifies it.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { newEd25519Jwk } from '../../src/keys.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeTestKeys } from '../helpers/keys.ts';
@@ -84,10 +88,14 @@ describe('OIDC sign-in', () => {
   });
 });
 
+// Production builds the webhook signer from its key file, so the app needs a real one.
+const webhookKeyFile = path.join(mkdtempSync(path.join(tmpdir(), 'gerbang-oidc-')), 'webhook.jwk.json');
+writeFileSync(webhookKeyFile, JSON.stringify(await newEd25519Jwk('oidc-test-webhook')));
+
 describe('production', () => {
   it('has no development sign-in and says sign-in is not configured', async () => {
     const prod = await buildTestApp({
-      env: { NODE_ENV: 'production', AUTH_JWKS_FILE: '/dev/null', AUDIT_SIGNING_KEY_FILE: '/dev/null', PSEUDONYM_KEY: Buffer.alloc(32, 7).toString('base64'), SESSION_SECRET: Buffer.alloc(32, 9).toString('base64') },
+      env: { NODE_ENV: 'production', AUTH_JWKS_FILE: '/dev/null', AUDIT_SIGNING_KEY_FILE: '/dev/null', WEBHOOK_SIGNING_KEY_FILE: webhookKeyFile, LOG_SIGNING_KEY_FILE: '/dev/null', PSEUDONYM_KEY: Buffer.alloc(32, 7).toString('base64'), SESSION_SECRET: Buffer.alloc(32, 9).toString('base64') },
     });
     expect((await prod.app.inject({ method: 'GET', url: '/app/dev-login' })).statusCode).toBe(404);
     expect((await prod.app.inject({ method: 'GET', url: '/app/dev-login?role=opd&opd=DPUPR' })).statusCode).toBe(404);
@@ -101,7 +109,7 @@ describe('production', () => {
     const prod = await buildTestApp({
       testKeys: t.testKeys,
       env: {
-        NODE_ENV: 'production', AUTH_JWKS_FILE: '/dev/null', AUDIT_SIGNING_KEY_FILE: '/dev/null', PSEUDONYM_KEY: Buffer.alloc(32, 7).toString('base64'),
+        NODE_ENV: 'production', AUTH_JWKS_FILE: '/dev/null', AUDIT_SIGNING_KEY_FILE: '/dev/null', WEBHOOK_SIGNING_KEY_FILE: webhookKeyFile, LOG_SIGNING_KEY_FILE: '/dev/null', PSEUDONYM_KEY: Buffer.alloc(32, 7).toString('base64'),
         SESSION_SECRET: Buffer.alloc(32, 9).toString('base64'), AUTH_ISSUER: idp.issuer, DASHBOARD_CLIENT_ID: 'gerbang-dashboard', DASHBOARD_CLIENT_SECRET: 's3cret', PUBLIC_URL,
       },
     });
