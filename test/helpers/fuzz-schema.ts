@@ -128,7 +128,9 @@ export const calendarDate = fc
 function stringArb(schema: JsonSchema): fc.Arbitrary<string> {
   const minLength = schema.minLength ?? 0;
   const maxLength = Math.min(schema.maxLength ?? minLength + 40, minLength + 40);
-  const fits = (s: string) => s.length >= minLength && s.length <= (schema.maxLength ?? Infinity);
+  // JSON Schema counts code points (an emoji is one) where zod counts UTF-16 units (an emoji is two):
+  // a value must fit both, so the lower bound is checked in code points, the upper in units.
+  const fits = (s: string) => Array.from(s).length >= minLength && s.length <= (schema.maxLength ?? Infinity);
   if (schema.format === 'uuid') return fc.uuid();
   if (schema.format === 'date-time') return dateTime;
   if (schema.format === 'date') return calendarDate;
