@@ -57,7 +57,7 @@ describe('npm start on the embedded database', async () => {
     const ready = await waitFor(`${base}/readyz`, Date.now() + 45_000).catch((err: unknown) => {
       throw new Error(`${String(err)}\n--- server output ---\n${output}`);
     });
-    expect(await ready.json()).toEqual({ status: 'ok', database: 'ok', migrations: 'ok' });
+    expect(await ready.json()).toEqual({ status: 'ok', database: 'ok', migrations: 'ok', host: 'embedded' });
     console.info(`embedded PGlite start-up to ready: ${Date.now() - started} ms`);
     // The start-up lines may arrive through the pipe just after the first answer.
     for (const deadline = Date.now() + 5_000; !/npm run token/.test(output) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
