@@ -33,6 +33,7 @@ import { auditRoutes } from './audit/routes.ts';
 import { holidayRoutes } from './holidays/routes.ts';
 import { dashboardRoutes } from './dashboard/plugin.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
+import { overrideRoutes } from './overrides/routes.ts';
 import { disabledOutbox } from './webhooks/outbox.ts';
 import { startWebhooks } from './webhooks/runtime.ts';
 import { loadWebhookKey } from './webhooks/signing.ts';
@@ -169,5 +170,6 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   // The web pages for OPD staff and the Inspektorat (session cookies, not bearer tokens).
   await app.register(dashboardRoutes, { prefix: '/app', ctx, gate });
   await app.register(webhookRoutes, { ctx });
+  await app.register(overrideRoutes, { ctx });
   return app;
 }

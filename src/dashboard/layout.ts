@@ -33,7 +33,7 @@ function navItems(c: PageCtx): Array<{ href: string; label: string }> {
 }
 
 function roleText(s: Session, t: Tr): string {
-  const names = s.roles.map((r) => ({ opd: `${t('Staf OPD', 'OPD staff')} ${s.opd ?? ''}`.trim(), inspector: 'Inspektorat', admin: 'Admin', finance: t('Keuangan', 'Finance'), witness: t('Saksi log', 'Log witness') })[r]);
+  const names = s.roles.map((r) => ({ opd: `${t('Staf OPD', 'OPD staff')} ${s.opd ?? ''}`.trim(), inspector: 'Inspektorat', admin: 'Admin', finance: t('Keuangan', 'Finance'), witness: t('Saksi log', 'Log witness'), treasury: t('Kuasa BUD', 'Treasury') })[r]);
   return names.join(', ');
 }
 

@@ -13,7 +13,8 @@ export interface DecisionOwnership {
 
 /** Finance reads the decisions it requested, OPD staff their OPD's projects', inspector and admin all. */
 export function canReadDecision(auth: AuthContext, d: DecisionOwnership): boolean {
-  if (hasRole(auth, 'admin', 'inspector')) return true;
+  // Treasury (the Kuasa BUD) decides overrides for every finance client, so it reads every decision (masked).
+  if (hasRole(auth, 'admin', 'inspector', 'treasury')) return true;
   if (hasRole(auth, 'finance') && d.requestedBy === auth.sub) return true;
   return hasRole(auth, 'opd') && auth.opd === d.opdCode;
 }
@@ -37,7 +38,7 @@ export const seesWorkerIdentities = (auth: AuthContext, projectOpdCode: string):
 export type DecisionScope = { all: true } | { all: false; requestedBy: string | null; opdCode: string | null };
 
 export function decisionScope(auth: AuthContext): DecisionScope {
-  if (hasRole(auth, 'admin', 'inspector')) return { all: true };
+  if (hasRole(auth, 'admin', 'inspector', 'treasury')) return { all: true };
   return {
     all: false,
     requestedBy: hasRole(auth, 'finance') ? auth.sub : null,

@@ -16,7 +16,7 @@ import { errorMessage, withinDeadline } from '../memberships/deadline.ts';
 import { projectNotFound } from '../projects/access.ts';
 import { seesWorkerIdentities } from './access.ts';
 import type { Decision } from './decision.ts';
-import { evidenceSha256, type EvidenceDocument } from './evidence.ts';
+import { evidenceSha256, providerFailureOf, type EvidenceDocument, type ProviderFailure } from './evidence.ts';
 import type { Gate } from './gate.ts';
 import { advisoryLockKey, createInFlight, inProgress, keyReused, requestSha256 } from './idempotency.ts';
 import { renderDecision, storedReasons, type DecisionBody } from './render.ts';
@@ -76,9 +76,11 @@ export function createDecider(ctx: AppContext, gate: Gate) {
   /**
    * Live upstream only: refresh the stale memberships and registration a decision found, within
    * BPJS_DEADLINE_MS, outside any transaction. Whatever the provider did not manage in time stays
-   * stale, and so is judged unverified.
+   * stale, and so is judged unverified. Answers what went wrong, for the evidence: a retryable
+   * block that rests on a provider failure may be overridden (2.6, overrides/).
    */
-  async function refresh(meta: RequestMeta, log: Log, stale: Stale): Promise<void> {
+  async function refresh(meta: RequestMeta, log: Log, stale: Stale): Promise<ProviderFailure | null> {
+    const at = new Date().toISOString();
     const deadline = new Date(Date.now() + ctx.config.BPJS_DEADLINE_MS);
     const refreshMeta = { actor: meta.actor, requestId: meta.requestId };
     const calls: Array<() => Promise<unknown>> = [];
@@ -90,13 +92,17 @@ export function createDecider(ctx: AppContext, gate: Gate) {
     for (const o of outcomes) {
       if (o.status === 'failed') log.warn({ provider: ctx.provider.name, err: { message: errorMessage(o.error) } }, 'membership provider failed');
     }
+    return providerFailureOf(outcomes, at);
   }
 
   /**
    * `mayRefresh`: with a live upstream, a transaction that finds stale data decides nothing and
    * answers what to refresh (the caller refreshes outside it and decides again, once).
    */
-  async function decideInTransaction(meta: RequestMeta, body: DecisionRequest, ref: ProjectRef, key: string, requestHash: string, valueDate: string, mayRefresh: boolean) {
+  async function decideInTransaction(
+    meta: RequestMeta, body: DecisionRequest, ref: ProjectRef, key: string, requestHash: string, valueDate: string, mayRefresh: boolean,
+    providerFailure: ProviderFailure | null = null,
+  ) {
     const { sub } = meta.auth;
     return db.transaction(async (tx) => {
       const start = await beginDecision(tx, { lockKey: advisoryLockKey(sub, key), sub, key, ref });
@@ -116,7 +122,10 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         return { kind: 'stale' as const, stale: { niks: e.checked.staleNiks, registrationNumber: e.staleRegistration } };
       }
       const { result } = e;
-      const evidence: EvidenceDocument = { project: e.project, registration: e.registration, request, approvals, workersSha256: e.checked.sha256 };
+      const evidence: EvidenceDocument = {
+        project: e.project, registration: e.registration, request, approvals, workersSha256: e.checked.sha256,
+        ...(providerFailure ? { providerFailure } : {}),
+      };
       const hash = evidenceSha256(evidence);
       const record: Decision = {
         id: randomUUID(),
@@ -185,12 +194,13 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       // costs no extra query. When something is, that transaction ends without a decision, the
       // refresh runs outside it (no lock held while the upstream answers), and we decide again.
       let mayRefresh = ctx.provider.name !== 'snapshot';
+      let providerFailure: ProviderFailure | null = null;
       for (let attempt = 1; ; attempt++) {
         try {
-          const outcome = await decideInTransaction(meta, body, ref, key, requestHash, valueDate, mayRefresh);
+          const outcome = await decideInTransaction(meta, body, ref, key, requestHash, valueDate, mayRefresh, providerFailure);
           if (outcome.kind === 'stored') return answerStored(meta, outcome.idem, requestHash);
           if (outcome.kind === 'stale') {
-            await refresh(meta, log, outcome.stale);
+            providerFailure = await refresh(meta, log, outcome.stale);
             mayRefresh = false;
             attempt--;
             continue;

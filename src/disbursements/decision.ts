@@ -4,7 +4,8 @@ import type { PolicyResult, ReasonCode, Severity } from '../policy/index.ts';
 
 /** A reason as stored with its decision: the named workers, and the figures its message quotes. */
 export interface StoredReason {
-  code: ReasonCode;
+  /** OVERRIDDEN is not the policy's: an approved override adds it to the reasons it kept (2.6). */
+  code: ReasonCode | 'OVERRIDDEN';
   severity: Severity;
   retryable: boolean;
   workers?: Array<{ assignmentId: string; nik: string; name: string }>;
@@ -37,4 +38,14 @@ export interface Decision {
   /** The token `sub` that requested it. */
   requestedBy: string;
   evidenceSha256: string;
+  /** An override's APPROVED decision: the BLOCKED one it releases, and who asked and approved. */
+  overriddenFrom?: string | null;
+  override?: OverrideNote | null;
+}
+
+export interface OverrideNote {
+  requestId: string;
+  requestedBy: string;
+  approvedBy: string;
+  approvedAt: string;
 }

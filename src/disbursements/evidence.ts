@@ -5,6 +5,8 @@
 // commits to the workers through their own SHA-256 (a two-level hash, cheap per decision).
 import type { PolicyApproval, PolicyInput, PolicyProject, PolicyRegistration } from '../policy/index.ts';
 import { canonicalJson, sha256Hex } from '../canonical-json.ts';
+import type { Bounded } from '../memberships/deadline.ts';
+import type { RefreshOutcome } from '../memberships/provider.ts';
 import type { EvidenceWorker } from './roster.ts';
 
 export interface EvidenceDocument {
@@ -13,6 +15,27 @@ export interface EvidenceDocument {
   request: PolicyInput['request'];
   approvals: PolicyApproval[];
   workersSha256: string;
+  /**
+   * Live upstream only, and only when it happened: the provider failed or missed the deadline while
+   * this decision refreshed stale data. What makes a retryable block overridable (2.6).
+   */
+  providerFailure?: ProviderFailure;
+}
+
+export interface ProviderFailure {
+  at: string;
+  kinds: Array<'FAILED' | 'DEADLINE'>;
+}
+
+/** What went wrong in a refresh's outcomes (late, thrown, or entries the provider failed), or null. */
+export function providerFailureOf(outcomes: ReadonlyArray<Bounded<unknown>>, at: string): ProviderFailure | null {
+  const kinds = new Set<'FAILED' | 'DEADLINE'>();
+  for (const o of outcomes) {
+    if (o.status === 'late') kinds.add('DEADLINE');
+    else if (o.status === 'failed') kinds.add('FAILED');
+    else if (((o.value as Partial<RefreshOutcome> | undefined)?.failed?.length ?? 0) > 0) kinds.add('FAILED');
+  }
+  return kinds.size > 0 ? { at, kinds: [...kinds].sort() } : null;
 }
 
 export function evidenceSha256(document: EvidenceDocument): string {

@@ -20,6 +20,8 @@ export interface ReceiptPayload {
   evidenceSha256: string;
   /** Void status when the receipt was issued: a voided approval must not be filed as paid. */
   voided: { at: string } | null;
+  /** Present when an approved override made this decision: what it released and who decided. */
+  override?: { from: string; requestedBy: string; approvedBy: string; approvedAt: string };
   issuedAt: string;
   /** Contract 2.7: the decision's event is leaf leafIndex (auditSeq - 1) of the tree of treeSize with rootHash. */
   leafIndex: number;
@@ -48,6 +50,9 @@ export function receiptPayload(d: Decision, issuedAt: Date, proof: ReceiptProof[
     auditSeq: d.auditSeq,
     evidenceSha256: d.evidenceSha256,
     voided: d.voided === null ? null : { at: d.voided.at },
+    ...(d.overriddenFrom && d.override
+      ? { override: { from: d.overriddenFrom, requestedBy: d.override.requestedBy, approvedBy: d.override.approvedBy, approvedAt: d.override.approvedAt } }
+      : {}),
     issuedAt: issuedAt.toISOString(),
     ...proof,
   };

@@ -21,6 +21,11 @@ export function storedReasons(result: PolicyResult): StoredReason[] {
   }));
 }
 
+const OVERRIDDEN_MESSAGE = {
+  id: 'Dicairkan melalui override yang disetujui Kuasa BUD: bukti kepesertaan tidak dapat diperoleh karena layanan BPJS gagal',
+  en: 'Released by an override approved by the treasury: membership proof could not be had because the BPJS service failed',
+};
+
 export const workerView = (view: View, w: { nik: string; name: string }) => (view.full ? { nik: w.nik, name: w.name } : { nik: maskNik(w.nik) });
 
 export function renderReasons(reasons: readonly StoredReason[], stage: string | null, view: View) {
@@ -28,7 +33,9 @@ export function renderReasons(reasons: readonly StoredReason[], stage: string | 
     code: r.code,
     severity: r.severity,
     retryable: r.retryable,
-    message: reasonMessage(r.code, view.lang, { ...(r.workers ? { count: r.workers.length } : {}), stage, ...r.params }),
+    message: r.code === 'OVERRIDDEN'
+      ? OVERRIDDEN_MESSAGE[view.lang]
+      : reasonMessage(r.code, view.lang, { ...(r.workers ? { count: r.workers.length } : {}), stage, ...r.params }),
     ...(r.workers ? { workers: r.workers.map((w) => workerView(view, w)) } : {}),
   }));
 }
@@ -52,6 +59,7 @@ export function renderDecision(d: Decision, view: View) {
     decidedAt: d.decidedAt,
     auditSeq: d.auditSeq,
     voided: d.voided,
+    ...(d.overriddenFrom ? { overriddenFrom: d.overriddenFrom, override: d.override ?? null } : {}),
   };
 }
 export type DecisionBody = ReturnType<typeof renderDecision>;

@@ -133,7 +133,12 @@ const decisionColumns = sql`
   ${utc(sql`d.decided_at`)} as "decidedAt",
   (select e.seq::float8 from audit_events e where e.entity_id = d.id::text and e.action = 'disbursement.decided' order by e.seq limit 1) as "auditSeq",
   case when v.disbursement_id is null then null
-    else json_build_object('at', ${utc(sql`v.at`)}, 'by', v.by, 'reason', v.reason) end as voided`;
+    else json_build_object('at', ${utc(sql`v.at`)}, 'by', v.by, 'reason', v.reason) end as voided,
+  d.overridden_from as "overriddenFrom",
+  case when d.overridden_from is null then null else (
+    select json_build_object('requestId', o.request_id, 'requestedBy', o.requested_by, 'approvedBy', o.decided_by,
+      'approvedAt', ${utc(sql`o.decided_at`)})
+    from override_decisions o where o.disbursement_id = d.id) end as override`;
 
 const decisionFrom = sql`disbursements d join projects p on p.id = d.project_id left join disbursement_voids v on v.disbursement_id = d.id`;
 

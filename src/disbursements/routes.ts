@@ -12,7 +12,7 @@ import {
 } from './schemas.ts';
 import { createDisbursementService } from './service.ts';
 
-const READERS = ['finance', 'opd', 'inspector', 'admin'] as const;
+const READERS = ['finance', 'opd', 'inspector', 'admin', 'treasury'] as const;
 
 /** The gate is the app's one (its roster cache is shared with the compliance dry run of projects/). */
 export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Gate }> = async (app, { ctx, gate }) => {

@@ -37,7 +37,7 @@ const reasonWorker = z.object({ nik: z.string().describe('Full NIK, or masked (f
 
 export const reasonSchema = z
   .object({
-    code: z.enum(REASON_CODES),
+    code: z.enum([...REASON_CODES, 'OVERRIDDEN']),
     severity: z.enum(['block', 'warn']),
     retryable: z.boolean(),
     message: z.string().describe('Bahasa Indonesia, or English with Accept-Language: en'),
@@ -72,6 +72,9 @@ export const decisionSchema = z
     decidedAt: z.string().describe('RFC 3339, UTC'),
     auditSeq: z.number().int().nullable().describe('seq of the disbursement.decided audit event'),
     voided: z.object({ at: z.string(), by: z.string(), reason: z.string() }).nullable(),
+    overriddenFrom: z.uuid().optional().describe('Only on a decision an approved override created: the BLOCKED decision it releases'),
+    override: z.object({ requestId: z.uuid(), requestedBy: z.string(), approvedBy: z.string(), approvedAt: z.string() }).nullable().optional()
+      .describe('Who asked for the override and who approved it'),
   })
   .meta({ id: 'Decision' });
 

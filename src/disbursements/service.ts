@@ -89,10 +89,12 @@ export function createDisbursementService(ctx: AppContext, gate: Gate) {
       const row = await visibleDecision(meta, id);
       const view = viewOf(meta, row);
       const { workers, result } = await reEvaluate(row);
-      const matches = result.decision === row.decision
+      // An approved override released what the policy BLOCKED (2.6): the judgement it kept is that block.
+      const judged = row.overriddenFrom ? { decision: 'BLOCKED', reasons: row.reasons.filter((r) => r.code !== 'OVERRIDDEN') } : row;
+      const matches = result.decision === judged.decision
         && result.period.from === row.periodFrom && result.period.to === row.periodTo
         && canonicalJson(result.summary) === canonicalJson(row.summary)
-        && canonicalJson(reasonOutline(storedReasons(result))) === canonicalJson(reasonOutline(row.reasons));
+        && canonicalJson(reasonOutline(storedReasons(result))) === canonicalJson(reasonOutline(judged.reasons));
       return {
         matches,
         evidenceIntact: evidenceIntact(row.evidence, row.evidenceSha256, workers),

@@ -4,7 +4,7 @@ import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey 
 import { AppError } from './problem.ts';
 
 // witness: an outside transparency-log witness (token issued by an admin, `sub` = its key name).
-export const ROLES = ['finance', 'opd', 'inspector', 'admin', 'witness'] as const;
+export const ROLES = ['finance', 'opd', 'inspector', 'admin', 'witness', 'treasury'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface AuthContext {

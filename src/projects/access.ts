@@ -7,7 +7,7 @@ import { AppError } from '../http/problem.ts';
  * all. Another OPD's project is answered 404, never 403, so its existence does not leak.
  */
 export function canSeeProject(auth: AuthContext, projectOpdCode: string): boolean {
-  if (hasRole(auth, 'admin', 'inspector', 'finance')) return true;
+  if (hasRole(auth, 'admin', 'inspector', 'finance', 'treasury')) return true;
   return hasRole(auth, 'opd') && auth.opd === projectOpdCode;
 }
 
@@ -36,6 +36,6 @@ export function assertVisible<T extends { opdCode: string }>(auth: AuthContext, 
 
 /** The one OPD whose projects a list may show the caller, or null when they see every OPD's. */
 export function opdScope(auth: AuthContext): string | null {
-  if (hasRole(auth, 'admin', 'inspector', 'finance')) return null;
+  if (hasRole(auth, 'admin', 'inspector', 'finance', 'treasury')) return null;
   return auth.opd;
 }

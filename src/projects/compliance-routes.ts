@@ -12,7 +12,7 @@ export const complianceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Ga
   const service = createComplianceService(ctx, gate);
 
   app.get('/v1/projects/:id/compliance', {
-    config: { roles: ['finance', 'opd', 'inspector', 'admin'] },
+    config: { roles: ['finance', 'opd', 'inspector', 'admin', 'treasury'] },
     schema: {
       operationId: 'getProjectCompliance', tags: ['projects'],
       summary: 'What the gate would decide for a request, from stored data only (records nothing)',

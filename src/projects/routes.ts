@@ -11,7 +11,7 @@ import { verifyRoutes } from './verify-routes.ts';
 
 // Projects hold no personal data, so every role may read them; OPD staff see only their OPD's
 // (another OPD's project is a 404). Only admin and the project's own OPD change them.
-const READERS = ['admin', 'inspector', 'opd', 'finance'] as const;
+const READERS = ['admin', 'inspector', 'opd', 'finance', 'treasury'] as const;
 const MANAGERS = ['admin', 'opd'] as const;
 
 export const projectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Gate }> = async (app, { ctx, gate }) => {

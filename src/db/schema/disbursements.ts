@@ -1,4 +1,4 @@
-import { bigint, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { projects } from './projects.ts';
 
 /** A gate decision with the evidence it rests on. Append-only (trigger): voids are separate rows. */
@@ -23,6 +23,8 @@ export const disbursements = pgTable(
     evidenceSha256: text('evidence_sha256').notNull(),
     requestedBy: text('requested_by').notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
+    /** Set on the APPROVED decision an approved override created: the BLOCKED decision it releases. */
+    overriddenFrom: uuid('overridden_from').references((): AnyPgColumn => disbursements.id).unique(),
   },
   (t) => [
     index('disbursements_project_idx').on(t.projectId, t.decidedAt),

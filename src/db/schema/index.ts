@@ -20,3 +20,4 @@ export * from './access-log.ts';
 export * from './audit-tree.ts';
 export * from './audit-witnesses.ts';
 export * from './webhooks.ts';
+export * from './overrides.ts';
