@@ -10,7 +10,7 @@ import type { Database, Tx } from '../db/client.ts';
 import type { MembershipProvider, RefreshMeta, RefreshOutcome } from '../memberships/provider.ts';
 import { createBpjsClient, type BpjsClient, type BpjsClientOptions } from './client.ts';
 import { upsertMemberships, upsertRegistrations, type MembershipRow, type RegistrationRow } from './repository.ts';
-import type { UpstreamParticipant, UpstreamProject } from './wire.ts';
+import type { UpstreamCoverage, UpstreamParticipant, UpstreamProject } from './wire.ts';
 
 export const UPSTREAM_SOURCE = 'upstream';
 const SYSTEM_ACTOR: AuditActor = { sub: 'system:bpjs-refresh', roles: [], opd: null };
@@ -32,27 +32,32 @@ export interface HttpProvider extends MembershipProvider {
   readonly client: BpjsClient;
 }
 
-export function toMembershipRow(p: UpstreamParticipant): MembershipRow {
+/**
+ * The stored records of one upstream result: one per coverage (either wire form), or the single
+ * "not known to BPJS" record. A found result is BPJS's complete set for the NIK (see upsertMemberships).
+ */
+export function toMembershipRows(p: UpstreamParticipant): MembershipRow[] {
   if (!p.found) {
-    return {
+    return [{
       nik: p.nik, found: false, kpj: null, name: null, status: null, programs: null, coverageStart: null,
       coverageEnd: null, segment: null, projectNumber: null, employerNpp: null,
-    };
+    }];
   }
-  return {
+  const coverages: UpstreamCoverage[] = 'memberships' in p ? p.memberships : [p];
+  return coverages.map((c) => ({
     nik: p.nik,
     found: true,
-    kpj: p.kpj,
+    kpj: c.kpj,
     name: p.name,
-    status: p.status === 'AKTIF' ? 'ACTIVE' : 'INACTIVE',
+    status: c.status === 'AKTIF' ? 'ACTIVE' : 'INACTIVE',
     // One canonical order, so the same programs in another order are not a change.
-    programs: [...p.programs].sort((a, b) => PROGRAM_ORDER.indexOf(a) - PROGRAM_ORDER.indexOf(b)),
-    coverageStart: p.coverageStart,
-    coverageEnd: p.coverageEnd ?? null,
-    segment: p.segment,
-    projectNumber: p.projectNumber ?? null,
-    employerNpp: p.employerNpp ?? null,
-  };
+    programs: [...c.programs].sort((a, b) => PROGRAM_ORDER.indexOf(a) - PROGRAM_ORDER.indexOf(b)),
+    coverageStart: c.coverageStart,
+    coverageEnd: c.coverageEnd ?? null,
+    segment: c.segment,
+    projectNumber: c.projectNumber ?? null,
+    employerNpp: c.employerNpp ?? null,
+  }));
 }
 
 export function toRegistrationRow(p: UpstreamProject): RegistrationRow {
@@ -123,10 +128,11 @@ export function createHttpProvider(options: HttpProviderOptions): HttpProvider {
       const unique = [...new Set(niks)];
       if (unique.length === 0) return { refreshed: [], notFound: [], failed: [] };
       const { answers, failed } = await client.fetchParticipants(unique, deadline);
-      const records = [...answers.values()].map(toMembershipRow);
+      const results = [...answers.values()];
+      const records = results.flatMap(toMembershipRows);
       const outcome: RefreshOutcome = {
-        refreshed: sorted(records.filter((r) => r.found).map((r) => r.nik)),
-        notFound: sorted(records.filter((r) => !r.found).map((r) => r.nik)),
+        refreshed: sorted(results.filter((r) => r.found).map((r) => r.nik)),
+        notFound: sorted(results.filter((r) => !r.found).map((r) => r.nik)),
         failed: sorted(failed),
       };
       return store('participants', outcome, unique.length,

@@ -1,6 +1,7 @@
 // Set-based writes of upstream answers: one statement per table, whatever the number of rows.
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../db/client.ts';
+import { coverageKeyOf } from '../db/schema/memberships.ts';
 
 /** A membership as Gerbang stores it (the contract's membership record). */
 export interface MembershipRow {
@@ -29,10 +30,14 @@ export interface RegistrationRow {
   coverageEnd: string | null;
 }
 
+const COVERAGE = coverageKeyOf('found', 'segment', 'project_number', 'employer_npp');
+
 /**
- * Upserts the memberships (sorted, so concurrent refreshes lock rows in one order) and appends a
- * history row for each NIK whose record is new or differs in anything but its time. A stored
- * record newer than `asOf` is kept. Returns the NIKs whose record changed.
+ * Stores BPJS's answers (contract 2.2): each answered NIK's records are its complete set, so a
+ * stored coverage the answer leaves out stops being current (removed, with an `ended` history
+ * record), and a "not found" answer ends them all. Coverages are upserted (sorted, so concurrent
+ * refreshes lock rows in one order) with a history row for each new or changed record; a stored
+ * record newer than `asOf` is kept. Returns the NIKs whose records changed.
  */
 export async function upsertMemberships(tx: Executor, records: readonly MembershipRow[], asOf: Date, source: string): Promise<string[]> {
   const asOfText = asOf.toISOString();
@@ -49,42 +54,54 @@ export async function upsertMemberships(tx: Executor, records: readonly Membersh
   );
   const [result] = await rows<{ changed: string[] }>(tx, sql`
     with incoming as (
-      select * from jsonb_to_recordset(${payload}::jsonb) as r(
+      select r.*, ${COVERAGE} as coverage from jsonb_to_recordset(${payload}::jsonb) as r(
         nik text, found boolean, kpj text, name text, status text, programs text[], coverage_start date,
         coverage_end date, segment text, project_number text, employer_npp text, record jsonb)
     ),
     previous as (
-      select m.* from memberships m join incoming i on i.nik = m.nik
+      select m.* from memberships m where m.nik in (select nik from incoming)
+    ),
+    ended as (
+      delete from memberships m
+      where m.nik in (select nik from incoming) and m.as_of <= ${asOfText}::timestamptz
+        and not exists (select 1 from incoming i where i.nik = m.nik and i.coverage = m.coverage)
+      returning m.*
     ),
     upserted as (
       insert into memberships as m (nik, found, kpj, name, status, programs, coverage_start, coverage_end, segment,
                                     project_number, employer_npp, as_of, source, updated_at)
       select nik, found, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number,
              employer_npp, ${asOfText}::timestamptz, ${source}, now()
-      from incoming order by nik
-      on conflict (nik) do update set
+      from incoming order by nik, coverage
+      on conflict (nik, coverage) do update set
         found = excluded.found, kpj = excluded.kpj, name = excluded.name, status = excluded.status,
         programs = excluded.programs, coverage_start = excluded.coverage_start, coverage_end = excluded.coverage_end,
         segment = excluded.segment, project_number = excluded.project_number, employer_npp = excluded.employer_npp,
         as_of = excluded.as_of, source = excluded.source, updated_at = excluded.updated_at
       where m.as_of <= excluded.as_of
-      returning m.nik
+      returning m.nik, m.coverage
     ),
     history as (
       insert into membership_history (nik, record, as_of, source)
       select i.nik, i.record, ${asOfText}::timestamptz, ${source}
       from incoming i
-      join upserted u on u.nik = i.nik
-      left join previous p on p.nik = i.nik
+      join upserted u on u.nik = i.nik and u.coverage = i.coverage
+      left join previous p on p.nik = i.nik and p.coverage = i.coverage
       where p.nik is null
          or (p.found, p.kpj, p.name, p.status, p.programs, p.coverage_start, p.coverage_end, p.segment, p.project_number, p.employer_npp)
             is distinct from
             (i.found, i.kpj, i.name, i.status, i.programs, i.coverage_start, i.coverage_end, i.segment, i.project_number, i.employer_npp)
-      order by i.nik
+      union all
+      select e.nik, jsonb_build_object('nik', e.nik, 'found', e.found, 'kpj', e.kpj, 'name', e.name, 'status', e.status,
+          'programs', coalesce(to_jsonb(e.programs), '[]'::jsonb), 'coverageStart', e.coverage_start::text,
+          'coverageEnd', e.coverage_end::text, 'segment', e.segment, 'projectNumber', e.project_number,
+          'employerNpp', e.employer_npp, 'asOf', ${asOfText}::text, 'ended', true),
+        ${asOfText}::timestamptz, ${source}
+      from ended e
       returning nik
     )
-    select coalesce((select json_agg(nik order by nik) from history), '[]'::json) as changed`);
-  return result?.changed ?? [];
+    select coalesce((select json_agg(distinct nik) from history), '[]'::json) as changed`);
+  return [...(result?.changed ?? [])].sort();
 }
 
 /** Upserts BPJS's view of project registrations; returns the numbers whose data changed. */

@@ -6,6 +6,7 @@ import {
   CURRENT_POLICY_VERSION, evaluate, paymentPeriod,
   type PolicyApproval, type PolicyInput, type PolicyProject, type PolicyRegistration, type PolicyResult,
 } from '../policy/index.ts';
+import { v1FitContext } from '../policy/v1-input.ts';
 import { WeightedLru } from './lru.ts';
 import { loadRoster, type ProjectHead } from './repository.ts';
 import { buildRoster, checkedWorkers, createRosterCache, type CheckedWorkers, type Roster } from './roster.ts';
@@ -72,7 +73,7 @@ export function createGate(ctx: AppContext) {
     const project = policyProject(head);
     const registration = registrationOf(head, nowMs);
     const period = paymentPeriod(project.startDate, approvals, request.valueDate);
-    const checked = checkedWorkers(roster, period, nowMs);
+    const checked = checkedWorkers(roster, period, nowMs, v1FitContext({ project }));
     const key = `${checked.sha256}|${JSON.stringify([project, registration, request, approvals])}`;
     let result = results.get(key);
     if (result === undefined) {

@@ -83,14 +83,19 @@ export async function readDecisionInputs(db: Executor, projectId: string): Promi
   return row?.inputs ?? null;
 }
 
-/** Every assignment of the project joined to its membership, as one JSON value, with the version. */
+/**
+ * Every assignment of the project with every stored membership row (coverage) of its NIK, as one
+ * JSON value, with the version.
+ */
 export async function loadRoster(db: Executor, projectId: string) {
   const [row] = await rows<{ version: string; rows: RawRosterRow[] }>(db, sql`
     select ${versionOf(sql`${projectId}`)} as version, coalesce((
-      select json_agg(json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date, m.found, m.kpj, m.status,
-        m.programs, m.coverage_start, m.coverage_end, m.segment, m.project_number, m.employer_npp,
-        (extract(epoch from m.as_of) * 1000)::float8))
-      from assignments a left join memberships m on m.nik = a.nik where a.project_id = ${projectId} and not a.cancelled), '[]'::json) as rows`);
+      select json_agg(json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date, (
+        select json_agg(json_build_array(m.found, m.kpj, m.status, m.programs, m.coverage_start, m.coverage_end, m.segment,
+          m.project_number, m.employer_npp, (extract(epoch from m.as_of) * 1000)::float8,
+          (extract(epoch from m.updated_at) * 1000)::float8) order by m.coverage)
+        from memberships m where m.nik = a.nik)))
+      from assignments a where a.project_id = ${projectId} and not a.cancelled), '[]'::json) as rows`);
   return row as { version: string; rows: RawRosterRow[] };
 }
 

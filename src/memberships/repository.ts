@@ -1,5 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../db/client.ts';
+import { copyField } from '../db/copy.ts';
+import { coverageKeyOf } from '../db/schema/memberships.ts';
 import type { Membership, MembershipHistoryEntry, MembershipRecord } from './schemas.ts';
 
 const utc = (column: SQL): SQL => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -18,58 +20,46 @@ export const membershipJson = (m: string): SQL => {
     'asOf', ${utc(c('as_of'))}, 'source', ${c('source')}, 'updatedAt', ${utc(c('updated_at'))})`;
 };
 
-// ---- Import: records are staged in a temporary table, then merged set-based in chunks. ----
+// ---- Import: records are COPYed into a staging table, deduplicated, then merged in chunks. ----
 
-/** Dropped at the end of the transaction (commit or rollback); one row per NIK (newest wins). */
+/** Dropped at the end of the transaction (commit or rollback). Every record as sent, in file order. */
 export async function createStaging(tx: Executor): Promise<void> {
   await tx.execute(sql`
     create temp table membership_import (
-      nik text primary key, ord integer not null, kpj text not null, name text not null, status text not null,
+      ord integer not null, nik text not null, kpj text not null, name text not null, status text not null,
       programs text[] not null, coverage_start date not null, coverage_end date not null, segment text not null,
       project_number text, employer_npp text, as_of timestamptz not null
     ) on commit drop`);
 }
 
-export interface StagedRecord extends MembershipRecord {
-  /** Position in the file; breaks ties between records of one NIK with the same asOf (later wins). */
-  ord: number;
+/** The COPY target: the staging table's columns in the order `stagingLine` writes them. */
+export const STAGING_COPY_TARGET = 'membership_import (ord, nik, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of)';
+
+/** One validated record as a COPY text line for STAGING_COPY_TARGET. */
+export function stagingLine(r: MembershipRecord, ord: number): string {
+  return `${ord}\t${r.nik}\t${r.kpj}\t${copyField(r.name)}\t${r.status}\t{${r.programs.join(',')}}\t${r.coverageStart}\t${r.coverageEnd}\t${r.segment}\t${
+    copyField(r.projectNumber ?? null)}\t${copyField(r.employerNpp ?? null)}\t${r.asOf}\n`;
 }
 
-/**
- * One batch as the staging statement's parameter: the records as they are (camelCase keys, an
- * absent optional field reads as NULL). Serialised at once so that only this string, not the
- * record objects, stays alive while the batch is in flight: the V8 heap grows to a multiple of
- * what is alive at a full GC, so every megabyte kept here costs several in peak RSS.
- */
-export const stagePayload = (batch: readonly StagedRecord[]): string => JSON.stringify(batch);
+const STAGED_COVERAGE = coverageKeyOf('true', 'segment', 'project_number', 'employer_npp');
 
 /**
- * Stages one batch (see stagePayload) with a single statement. The caller has already kept only
- * the newest record of each NIK within the batch (one INSERT may not touch a row twice); across
- * batches the ON CONFLICT keeps the newest (asOf, then position).
+ * Keeps the newest record of each coverage of each NIK (latest asOf; on a tie the later line) in
+ * an indexed, analysed table the merge walks in key order, and returns how many there are. Memory
+ * for its sort and the merge's (this transaction only): with the default 4 MB each spilled to
+ * temporary files.
  */
-export async function stageBatch(tx: Executor, payload: string): Promise<void> {
+export async function prepareMerge(tx: Executor): Promise<number> {
+  await tx.execute(sql`select set_config('work_mem', '64MB', true)`);
   await tx.execute(sql`
-    insert into membership_import as s (nik, ord, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of)
-    select nik, ord, kpj, name, status, programs, "coverageStart", "coverageEnd", segment, "projectNumber", "employerNpp", "asOf"
-    from json_to_recordset(${payload}::json) as t(
-      nik text, ord integer, kpj text, name text, status text, programs text[], "coverageStart" date, "coverageEnd" date,
-      segment text, "projectNumber" text, "employerNpp" text, "asOf" timestamptz)
-    on conflict (nik) do update set
-      ord = excluded.ord, kpj = excluded.kpj, name = excluded.name, status = excluded.status, programs = excluded.programs,
-      coverage_start = excluded.coverage_start, coverage_end = excluded.coverage_end, segment = excluded.segment,
-      project_number = excluded.project_number, employer_npp = excluded.employer_npp, as_of = excluded.as_of
-    where (excluded.as_of, excluded.ord) > (s.as_of, s.ord)`);
-}
-
-/**
- * Statistics for the merge's plan: without them an unchanged 300,000-row file merged 2.5x slower.
- * And memory for its sorts and hashes (this transaction only): with the default 4 MB each merge
- * chunk spilled to temporary files; 32 MB cut the merge's CPU time by 15% (1,000,000 new rows).
- */
-export async function prepareMerge(tx: Executor): Promise<void> {
-  await tx.execute(sql`analyze membership_import`);
-  await tx.execute(sql`select set_config('work_mem', '32MB', true)`);
+    create temp table membership_incoming on commit drop as
+    select distinct on (nik, coverage) * from (select s.*, ${STAGED_COVERAGE} as coverage from membership_import s) x
+    order by nik, coverage, as_of desc, ord desc`);
+  await tx.execute(sql`drop table membership_import`);
+  await tx.execute(sql`alter table membership_incoming add primary key (nik, coverage)`);
+  await tx.execute(sql`analyze membership_incoming`);
+  const [row] = await rows<{ n: number }>(tx, sql`select count(*)::int as n from membership_incoming`);
+  return row?.n ?? 0;
 }
 
 export interface MergeCounts {
@@ -81,33 +71,37 @@ export interface MergeCounts {
 }
 
 /**
- * Merges the staged NIKs after `afterNik` (at most `limit`, in NIK order) into memberships, with a
- * history row for each new or changed record. Chunks keep every statement short on huge imports.
+ * Merges the staged coverages after `after` (at most `limit`, in key order) into memberships, with
+ * a history row for each new or changed record. Chunks keep every statement short on huge imports.
  * A stored record never loses to an older one: the ON CONFLICT guard holds even against a
- * concurrent import or refresh. Same content with a newer asOf only moves asOf forward.
+ * concurrent import or refresh. Same content with a newer asOf only moves asOf forward. A NIK's
+ * "not known to BPJS" row gives way to a newer record of any coverage.
  */
-export async function mergeChunk(tx: Executor, afterNik: string, limit: number, now: Date, source: string): Promise<MergeCounts & { lastNik: string | null }> {
+export async function mergeChunk(tx: Executor, after: readonly [string, string], limit: number, now: Date, source: string)
+  : Promise<MergeCounts & { last: [string, string] | null }> {
   const at = now.toISOString();
-  const [row] = await rows<{ staged: number; inserted: number; updated: number; unchanged: number; skipped_older: number; last_nik: string | null }>(tx, sql`
+  const [row] = await rows<{ staged: number; inserted: number; updated: number; unchanged: number; skipped_older: number; last: [string, string] | null }>(tx, sql`
     with src as (
       select s.*, m.nik is null as is_new, m.as_of as stored_as_of,
-        coalesce(m.found and (m.kpj, m.name, m.status, m.programs, m.coverage_start, m.coverage_end, m.segment, m.project_number, m.employer_npp)
+        coalesce((m.kpj, m.name, m.status, m.programs, m.coverage_start, m.coverage_end, m.segment, m.project_number, m.employer_npp)
           is not distinct from (s.kpj, s.name, s.status, s.programs, s.coverage_start, s.coverage_end, s.segment, s.project_number, s.employer_npp), false) as same
-      from (select * from membership_import where nik > ${afterNik} order by nik limit ${limit}) s
-      left join memberships m on m.nik = s.nik
+      from (select * from membership_incoming where (nik, coverage) > (${after[0]}, ${after[1]}) order by nik, coverage limit ${limit}) s
+      left join memberships m on m.nik = s.nik and m.coverage = s.coverage
+    ),
+    unknown_gone as (
+      delete from memberships m using src s where m.nik = s.nik and m.coverage = '' and m.as_of <= s.as_of
     ),
     written as (
       insert into memberships as m (nik, found, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, source, updated_at)
       select nik, true, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, ${source}, ${at}::timestamptz
       from src
       where is_new or as_of > stored_as_of or (as_of = stored_as_of and not same)
-      on conflict (nik) do update set
+      on conflict (nik, coverage) do update set
         found = true, kpj = excluded.kpj, name = excluded.name, status = excluded.status, programs = excluded.programs,
-        coverage_start = excluded.coverage_start, coverage_end = excluded.coverage_end, segment = excluded.segment,
-        project_number = excluded.project_number, employer_npp = excluded.employer_npp, as_of = excluded.as_of,
+        coverage_start = excluded.coverage_start, coverage_end = excluded.coverage_end, as_of = excluded.as_of,
         source = excluded.source, updated_at = excluded.updated_at
       where m.as_of <= excluded.as_of
-      returning m.nik
+      returning m.nik, m.coverage
     ),
     history as (
       insert into membership_history (nik, record, as_of, source, recorded_at)
@@ -116,7 +110,7 @@ export async function mergeChunk(tx: Executor, afterNik: string, limit: number, 
           'coverageStart', s.coverage_start::text, 'coverageEnd', s.coverage_end::text, 'segment', s.segment,
           'projectNumber', s.project_number, 'employerNpp', s.employer_npp, 'asOf', ${utc(sql.raw('s.as_of'))}),
         s.as_of, ${source}, ${at}::timestamptz
-      from src s join written w on w.nik = s.nik
+      from src s join written w on w.nik = s.nik and w.coverage = s.coverage
       where not s.same
     )
     select count(*)::int as staged,
@@ -124,22 +118,24 @@ export async function mergeChunk(tx: Executor, afterNik: string, limit: number, 
       (count(*) filter (where not is_new and as_of >= stored_as_of and not same))::int as updated,
       (count(*) filter (where not is_new and as_of >= stored_as_of and same))::int as unchanged,
       (count(*) filter (where not is_new and as_of < stored_as_of))::int as skipped_older,
-      max(nik) as last_nik
+      (select json_build_array(nik, coverage) from src order by nik desc, coverage desc limit 1) as last
     from src`);
   if (!row) throw new Error('merge returned no row');
   return {
     staged: row.staged, inserted: row.inserted, updated: row.updated, unchanged: row.unchanged,
-    skippedOlder: row.skipped_older, lastNik: row.last_nik,
+    skippedOlder: row.skipped_older, last: row.last,
   };
 }
 
 // ---- Search ----
 
+/** Every current record (one per coverage) of the NIKs, each NIK's most recently changed first. */
 export async function findMemberships(executor: Executor, niks: readonly string[]): Promise<Membership[]> {
   const found = await rows<{ membership: Membership }>(executor, sql`
     select ${membershipJson('m')} as membership
     from memberships m
-    where m.nik in (select json_array_elements_text(${JSON.stringify(niks)}::json))`);
+    where m.nik in (select json_array_elements_text(${JSON.stringify(niks)}::json))
+    order by m.nik, m.updated_at desc, m.as_of desc, m.coverage`);
   return found.map((r) => r.membership);
 }
 
@@ -151,7 +147,8 @@ export async function findHistory(executor: Executor, niks: readonly string[]): 
       'status', h.record->>'status', 'programs', coalesce(h.record->'programs', '[]'::jsonb),
       'coverageStart', h.record->>'coverageStart', 'coverageEnd', h.record->>'coverageEnd', 'segment', h.record->>'segment',
       'projectNumber', h.record->>'projectNumber', 'employerNpp', h.record->>'employerNpp',
-      'asOf', ${utc(sql.raw('h.as_of'))}, 'source', h.source, 'recordedAt', ${utc(sql.raw('h.recorded_at'))}) as entry
+      'asOf', ${utc(sql.raw('h.as_of'))}, 'source', h.source, 'recordedAt', ${utc(sql.raw('h.recorded_at'))},
+      'ended', coalesce((h.record->>'ended')::boolean, false)) as entry
     from membership_history h
     where h.nik in (select json_array_elements_text(${JSON.stringify(niks)}::json))
     order by h.nik, h.as_of, h.id`);

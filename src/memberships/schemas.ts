@@ -58,11 +58,11 @@ export const importResultSchema = z
   .object({
     importId: z.uuid().describe('Entity id of the membership.imported audit event'),
     received: z.number().int().describe('Records in the file'),
-    inserted: z.number().int().describe('NIKs with no stored record before'),
+    inserted: z.number().int().describe('Coverages (NIK and segment, project or employer) with no stored record before'),
     updated: z.number().int().describe('Stored records replaced by newer, different data (history appended)'),
     unchanged: z.number().int().describe('Same content as stored (a newer asOf still refreshes the stored asOf)'),
-    skippedOlder: z.number().int().describe('Older than the stored record for that NIK: nothing changed'),
-    superseded: z.number().int().describe('Records of a NIK repeated in this file that lost to its newest record (latest asOf; on a tie the later line)'),
+    skippedOlder: z.number().int().describe('Older than the stored record of that coverage: nothing changed'),
+    superseded: z.number().int().describe('Records of a coverage repeated in this file that lost to its newest record (latest asOf; on a tie the later line)'),
   })
   .meta({ id: 'MembershipImportResult' });
 
@@ -89,7 +89,10 @@ export type Membership = z.infer<typeof membershipSchema>;
 
 export const membershipHistoryEntrySchema = membershipSchema
   .omit({ updatedAt: true })
-  .extend({ recordedAt: z.string().describe('When Gerbang stored this version') })
+  .extend({
+    recordedAt: z.string().describe('When Gerbang stored this version'),
+    ended: z.boolean().describe('This coverage stopped being current: BPJS\'s complete answer for the NIK left it out'),
+  })
   .meta({ id: 'MembershipHistoryEntry' });
 export type MembershipHistoryEntry = z.infer<typeof membershipHistoryEntrySchema>;
 
@@ -102,8 +105,9 @@ export const searchResultSchema = z
     items: z.array(
       z.object({
         nik: z.string(),
-        current: membershipSchema,
-        history: z.array(membershipHistoryEntrySchema).describe('Every stored version, oldest first'),
+        current: membershipSchema.describe('The most recently changed of `coverages`'),
+        coverages: z.array(membershipSchema).describe('Every current record of the NIK: one per coverage (segment, and project or employer)'),
+        history: z.array(membershipHistoryEntrySchema).describe('Every stored version of every coverage, oldest first'),
       }),
     ),
   })

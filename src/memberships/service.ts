@@ -5,18 +5,19 @@ import type { Tx } from '../db/client.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { RecordErrors, type BodyFormat } from '../http/streaming.ts';
 import { importRecords } from './input.ts';
-import { createStaging, findHistory, findMemberships, mergeChunk, prepareMerge, stageBatch, stagePayload, type MergeCounts, type StagedRecord } from './repository.ts';
+import { openCopy } from '../db/copy.ts';
+import {
+  createStaging, findHistory, findMemberships, mergeChunk, prepareMerge, STAGING_COPY_TARGET, stagingLine, type MergeCounts,
+} from './repository.ts';
 import { MAX_IMPORT_ERRORS, membershipRecordInput, type MembershipHistoryEntry } from './schemas.ts';
 
 /**
- * Records per staging INSERT: large enough to amortise a round trip, small enough to stay cheap.
- * What a batch keeps alive multiplies into the server's peak RSS (see stagePayload): 1,000 records
- * serialised at once, instead of 5,000 kept as objects, lowered the peak of a 1,000,000-record
- * NDJSON import from 345-364 MiB to 268-285 MiB, at the same speed (npm run bench:scale).
+ * Records per COPY write: one write per batch of lines keeps the per-record cost of the stream
+ * low, while only one batch of text (about 200 kB) is alive at a time, so memory stays flat.
  */
 const STAGE_BATCH = 1_000;
-/** NIKs per merge statement, so no single statement runs long on a million-row import. */
-const MERGE_CHUNK = 50_000;
+/** Coverages per merge statement, so no single statement runs long on a million-row import. */
+const MERGE_CHUNK = 100_000;
 /** How far in the future an asOf may lie (clock skew); a later one would make data look fresh forever. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
@@ -24,16 +25,6 @@ export interface ImportResult extends Omit<MergeCounts, 'staged'> {
   importId: string;
   received: number;
   superseded: number;
-}
-
-/** Keeps the newest record of each NIK within one batch (one INSERT may not touch a row twice). */
-function newestPerNik(batch: StagedRecord[]): StagedRecord[] {
-  const byNik = new Map<string, StagedRecord>();
-  for (const r of batch) {
-    const seen = byNik.get(r.nik);
-    if (!seen || r.asOf >= seen.asOf) byNik.set(r.nik, r);
-  }
-  return byNik.size === batch.length ? batch : [...byNik.values()];
 }
 
 /** Batch and chunk sizes; tests shrink them to exercise the batching with small files. */
@@ -50,21 +41,16 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
   /**
    * Reads, validates and stages the records as they arrive, inside the transaction that applies
    * them: a file with any bad record is reported whole (every bad line, capped) and nothing is
-   * applied. One batch insert may run while the next batch is parsed and serialised.
+   * applied. Valid records stream into the staging table with COPY in batches of lines; after the
+   * first bad record nothing more is sent (the answer is a 422 anyway) and the COPY is abandoned.
    */
   async function stageAll(tx: Tx, format: BodyFormat, body: unknown): Promise<{ received: number; errors: RecordErrors }> {
     const errors = new RecordErrors(MAX_IMPORT_ERRORS);
     const latestAllowed = ctx.clock().getTime() + FUTURE_TOLERANCE_MS;
+    const copy = await openCopy(ctx.database, tx, STAGING_COPY_TARGET);
     let received = 0;
-    let batch: StagedRecord[] = [];
-    let inflight: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      const payload = stagePayload(newestPerNik(batch));
-      batch = [];
-      await inflight;
-      inflight = stageBatch(tx, payload);
-      inflight.catch(() => {}); // awaited before the next batch; this only avoids an unhandled rejection meanwhile
-    };
+    let lines = '';
+    let inBatch = 0;
     try {
       for await (const raw of importRecords(format, body)) {
         received++;
@@ -74,18 +60,29 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
           const parsed = membershipRecordInput.safeParse(raw.value);
           if (!parsed.success) errors.addIssues(parsed.error.issues, raw.path, raw.line);
           else if (Date.parse(parsed.data.asOf) > latestAllowed) errors.addIssues([{ path: ['asOf'], message: 'asOf lies in the future' }], raw.path, raw.line);
-          else if (errors.count === 0) batch.push({ ...parsed.data, ord: received });
+          else if (errors.count === 0) {
+            lines += stagingLine(parsed.data, received);
+            inBatch++;
+          }
         }
         if (errors.full) break; // refused anyway; the rest is not worth reading
-        if (batch.length >= stageBatchSize) await flush();
+        if (inBatch >= stageBatchSize) {
+          await copy.write(lines);
+          lines = '';
+          inBatch = 0;
+        }
+      }
+      if (errors.count === 0) {
+        if (inBatch > 0) await copy.write(lines);
+        await copy.end();
+      } else {
+        await copy.abort();
       }
     } catch (err) {
-      // A malformed or oversized body: let the batch in flight finish before the rollback.
-      await inflight.catch(() => {});
+      // A malformed or oversized body: end the COPY before the rollback.
+      await copy.abort();
       throw err;
     }
-    if (errors.count === 0 && batch.length > 0) await flush();
-    await inflight;
     if (received === 0) errors.add({ path: 'records', message: 'the import holds no records' });
     return { received, errors };
   }
@@ -93,22 +90,22 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
   async function mergeAll(tx: Tx): Promise<MergeCounts> {
     const total: MergeCounts = { staged: 0, inserted: 0, updated: 0, unchanged: 0, skippedOlder: 0 };
     const now = ctx.clock();
-    for (let after = ''; ; ) {
+    for (let after: readonly [string, string] = ['', '']; ;) {
       const chunk = await mergeChunk(tx, after, mergeChunkSize, now, 'import');
       total.staged += chunk.staged;
       total.inserted += chunk.inserted;
       total.updated += chunk.updated;
       total.unchanged += chunk.unchanged;
       total.skippedOlder += chunk.skippedOlder;
-      if (chunk.staged < mergeChunkSize || chunk.lastNik === null) return total;
-      after = chunk.lastNik;
+      if (chunk.staged < mergeChunkSize || chunk.last === null) return total;
+      after = chunk.last;
     }
   }
 
   return {
     /**
-     * One transaction per import: stage, merge, audit. Duplicate NIKs within one file: the record
-     * with the latest asOf wins (on a tie, the later one); the others count as `superseded`.
+     * One transaction per import: stage, merge, audit. A coverage of a NIK repeated within one file:
+     * the record with the latest asOf wins (on a tie, the later one); the others count as `superseded`.
      */
     import: (meta: RequestMeta, format: BodyFormat, body: unknown): Promise<ImportResult> =>
       db.transaction(async (tx) => {
@@ -131,16 +128,22 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
     async search(meta: RequestMeta, niks: readonly string[]) {
       const unique = [...new Set(niks)];
       const [current, history] = await Promise.all([findMemberships(db, unique), findHistory(db, unique)]);
-      const byNik = new Map(current.map((m) => [m.nik, m]));
-      const historyByNik = new Map<string, MembershipHistoryEntry[]>();
-      for (const entry of history) {
-        const list = historyByNik.get(entry.nik);
-        if (list) list.push(entry);
-        else historyByNik.set(entry.nik, [entry]);
-      }
+      const group = <T extends { nik: string }>(list: T[]) => {
+        const byNik = new Map<string, T[]>();
+        for (const entry of list) {
+          const seen = byNik.get(entry.nik);
+          if (seen) seen.push(entry);
+          else byNik.set(entry.nik, [entry]);
+        }
+        return byNik;
+      };
+      const coveragesByNik = group(current);
+      const historyByNik = group<MembershipHistoryEntry>(history);
       const items = unique.flatMap((nik) => {
-        const found = byNik.get(nik);
-        return found ? [{ nik, current: found, history: historyByNik.get(nik) ?? [] }] : [];
+        // Most recently changed first (see findMemberships): `current` is that one.
+        const coverages = coveragesByNik.get(nik);
+        const first = coverages?.[0];
+        return coverages && first ? [{ nik, current: first, coverages, history: historyByNik.get(nik) ?? [] }] : [];
       });
       ctx.accessLog.record(meta, items.length);
       return { items };

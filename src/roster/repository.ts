@@ -7,12 +7,18 @@ import type { Worker, WorkerRow } from './schemas.ts';
 export interface ProjectRef {
   id: string;
   opdCode: string;
+  /** What a coverage must name to fit this project (the roster's `membership` is the best fit). */
+  registrationNumber: string | null;
+  contractorEmployerNpp: string | null;
 }
 
-/** The project's OPD (for scoping); `lock` serialises roster changes of one project. */
+/** The project's OPD (for scoping) and BPJS numbers; `lock` serialises roster changes of one project. */
 export async function findProject(executor: Executor, id: string, lock = false): Promise<ProjectRef | null> {
   const [row] = await rows<ProjectRef>(executor, sql`
-    select id, opd_code as "opdCode" from projects where id = ${id} ${lock ? sql`for update` : sql``}`);
+    select p.id, p.opd_code as "opdCode", p.bpjs_registration_number as "registrationNumber",
+      c.bpjs_employer_number as "contractorEmployerNpp"
+    from projects p left join contractors c on c.id = p.contractor_id
+    where p.id = ${id} ${lock ? sql`for update of p` : sql``}`);
   return row ?? null;
 }
 
@@ -20,20 +26,24 @@ const workerColumns = sql`
   a.id as "assignmentId", a.nik, a.name, a.kpj, a.role, a.start_date::text as "startDate", a.end_date::text as "endDate",
   a.reported_start_date::text as "reportedStartDate", a.reported_end_date::text as "reportedEndDate", a.cancelled,
   to_char(a.removed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "removedAt",
-  case when m.nik is null then null else ${membershipJson('m')} end as membership`;
+  coalesce((select json_agg(${membershipJson('m')} order by m.updated_at desc, m.as_of desc, m.coverage)
+    from memberships m where m.nik = a.nik), '[]'::json) as coverages`;
+
+/** A roster item as stored: every current coverage of its NIK (most recently changed first), none chosen yet. */
+export type StoredWorker = Omit<Worker, 'membership'>;
 
 /** Active workers first, then by start date and NIK, so the order is stable. */
-export function listWorkers(executor: Executor, projectId: string, includeEnded: boolean): Promise<Worker[]> {
-  return rows<Worker>(executor, sql`
+export function listWorkers(executor: Executor, projectId: string, includeEnded: boolean): Promise<StoredWorker[]> {
+  return rows<StoredWorker>(executor, sql`
     select ${workerColumns}
-    from assignments a left join memberships m on m.nik = a.nik
+    from assignments a
     where a.project_id = ${projectId} ${includeEnded ? sql`` : sql`and a.removed_at is null`}
     order by a.removed_at is not null, a.start_date, a.nik, a.created_at`);
 }
 
-export async function findWorker(executor: Executor, assignmentId: string): Promise<Worker | null> {
-  const [row] = await rows<Worker>(executor, sql`
-    select ${workerColumns} from assignments a left join memberships m on m.nik = a.nik where a.id = ${assignmentId}`);
+export async function findWorker(executor: Executor, assignmentId: string): Promise<StoredWorker | null> {
+  const [row] = await rows<StoredWorker>(executor, sql`
+    select ${workerColumns} from assignments a where a.id = ${assignmentId}`);
   return row ?? null;
 }
 

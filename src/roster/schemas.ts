@@ -53,7 +53,8 @@ export const workerSchema = z
     reportedStartDate: z.string().nullable().describe('The earliest start an edit moved away from (still checked); null when never set'),
     reportedEndDate: z.string().nullable().describe('The latest last day an edit moved away from (still checked); null when never set'),
     cancelled: z.boolean().describe('Removed before it started: never counts for any period'),
-    membership: membershipSchema.nullable().describe('The stored current BPJS membership for this NIK, or null if none is stored'),
+    membership: membershipSchema.nullable().describe('The current BPJS record of this NIK that fits this project best (see `coverages`), or null if none is stored'),
+    coverages: z.array(membershipSchema).describe('Every current BPJS record of this NIK, one per coverage (segment, and project or employer), most recently changed first'),
   })
   .meta({ id: 'Worker' });
 export type Worker = z.infer<typeof workerSchema>;

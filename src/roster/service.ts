@@ -8,6 +8,7 @@ import { AppError, validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { recordSpanChange, removeAssignment } from '../policy/recorded-span.ts';
 import { canManageProject, projectNotFound, seesPersonalDataOf } from '../projects/access.ts';
+import { withBestCoverage } from './best-coverage.ts';
 import { rosterFromCsv, rosterFromJson } from './input.ts';
 import {
   activeSpans, countActive, endWorker, findAssignment, findProject, findWorker, insertWorker, isActive, listWorkers, replaceRoster,
@@ -43,7 +44,8 @@ export function createRosterService(ctx: AppContext) {
       const project = await findProject(db, projectId);
       // A roster is personal data: as for any other OPD's project, 404 unless the caller may see it.
       if (!project || !seesPersonalDataOf(meta.auth, project.opdCode)) throw projectNotFound();
-      const workers = await listWorkers(db, projectId, includeEnded);
+      const today = ctx.today();
+      const workers = (await listWorkers(db, projectId, includeEnded)).map((w) => withBestCoverage(w, project, today));
       ctx.accessLog.record(meta, workers.length);
       return workers;
     },
@@ -93,7 +95,7 @@ export function createRosterService(ctx: AppContext) {
 
     add: (meta: RequestMeta, projectId: string, input: WorkerInput): Promise<Worker> =>
       db.transaction(async (tx) => {
-        await manageable(tx, meta.auth, projectId, true);
+        const project = await manageable(tx, meta.auth, projectId, true);
         const worker = toRow(input);
         const alreadyOn = () =>
           new AppError('WORKER_ALREADY_ON_ROSTER', { detail: { id: 'NIK ini sudah ada di daftar pekerja aktif paket ini', en: 'This NIK is already on the active roster of this project' } });
@@ -115,12 +117,12 @@ export function createRosterService(ctx: AppContext) {
         }, ctx.clock);
         const created = await findWorker(tx, assignmentId);
         if (!created) throw new Error('assignment vanished');
-        return created;
+        return withBestCoverage(created, project, ctx.today());
       }),
 
     end: (meta: RequestMeta, projectId: string, assignmentId: string): Promise<Worker> =>
       db.transaction(async (tx) => {
-        await manageable(tx, meta.auth, projectId, true);
+        const project = await manageable(tx, meta.auth, projectId, true);
         const today = ctx.today();
         const span = await findAssignment(tx, projectId, assignmentId);
         if (!span || span.removed) throw assignmentNotFound();
@@ -134,7 +136,7 @@ export function createRosterService(ctx: AppContext) {
         }, ctx.clock);
         const worker = await findWorker(tx, assignmentId);
         if (!worker) throw new Error('assignment vanished');
-        return worker;
+        return withBestCoverage(worker, project, today);
       }),
   };
 }

@@ -33,6 +33,8 @@ export interface TestAppOptions {
   limits?: Partial<LimitSettings>;
   /** Webhook delivery in this app (default: the outbox only, no delivery worker). */
   webhooks?: WebhookOptions;
+  /** A database of the test's own making (already migrated) instead of this file's clone of the template. */
+  databaseUrl?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export const busyMachineLimits = { maxEventLoopDelayMs: 60_000 };
 
 /** Builds the real app against this test file's own PostgreSQL database; closed after the file. */
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const url = await testDatabaseUrl();
+  const url = options.databaseUrl ?? (await testDatabaseUrl());
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, LOG_LEVEL: 'silent', ...options.env });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const database = await openPostgres({ url, logger, max: 10 });

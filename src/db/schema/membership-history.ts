@@ -1,15 +1,21 @@
 import { bigserial, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { coverageKeyOf } from './memberships.ts';
 
-/** Each change of a NIK's membership record (the record as it became), oldest first. */
+/**
+ * Each change of a NIK's coverage records (the record as it became), oldest first. A record with
+ * `ended: true` says the coverage stopped being current (left out of BPJS's complete answer).
+ */
 export const membershipHistory = pgTable(
   'membership_history',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     nik: text('nik').notNull(),
+    coverage: text('coverage').notNull().generatedAlwaysAs(coverageKeyOf(
+      "(record->>'found')::boolean", "record->>'segment'", "record->>'projectNumber'", "record->>'employerNpp'")),
     record: jsonb('record').notNull(),
     asOf: timestamp('as_of', { withTimezone: true }).notNull(),
     source: text('source').notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('membership_history_nik_idx').on(t.nik, t.asOf)],
+  (t) => [index('membership_history_nik_idx').on(t.nik, t.asOf), index('membership_history_coverage_idx').on(t.nik, t.coverage, t.asOf)],
 );
