@@ -1,5 +1,5 @@
 // Migration 0022 (several coverages per NIK) carries every stored membership and its history over:
-// a database migrated up to 0019 with memberships in it, then migrated as the service does.
+// a database migrated up to the one before it, with memberships in it, then migrated as the service does.
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
