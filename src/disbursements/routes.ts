@@ -29,7 +29,7 @@ export const disbursementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: 
       operationId: 'decideDisbursement', tags: ['disbursements'],
       summary: 'Ask the gate whether a project stage may be paid (finance, admin)',
       description: 'Answers 201 with an APPROVED or BLOCKED decision. A replay of the same Idempotency-Key and body answers 200 with the stored decision and `Idempotent-Replayed: true`; the same key with another body 422 IDEMPOTENCY_KEY_REUSED; a key still being decided 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped per token sub.',
-      headers: z.looseObject({ 'idempotency-key': z.string().optional().describe('Required: 1..255 printable ASCII characters') }),
+      headers: z.looseObject({ 'idempotency-key': z.string().describe('Required: 1..255 printable ASCII characters, unique per payment request of this client (e.g. the SPM number); a retry sends the same key') }),
       body: decisionRequestBody,
       response: { 200: decisionSchema, 201: decisionSchema, ...errorResponses(404, 409) },
     },
