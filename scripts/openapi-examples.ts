@@ -27,6 +27,7 @@ const { privateKey: idpKey } = await generateKeyPair('ES256', { extractable: tru
 const idpJwk = { ...(await exportJWK(idpKey)), kid: 'examples-idp' };
 const { privateKey: auditKey } = await generateKeyPair('ES256', { extractable: true });
 const auditSigningKey = await signingKeyFromJwk({ ...(await exportJWK(auditKey)), kid: 'audit-2026-1' });
+const LATE_NIK = '1671030107950003';
 const keys = {
   authKeys: createLocalJWKSet({ keys: [publicPart(idpJwk)] }),
   auditSigningKey,
@@ -34,32 +35,34 @@ const keys = {
   pseudonymKey: randomBytes(32),
   logSigningKey: await newLogSigningKey('log-2026-1'),
 };
+// The example address resolves to a public documentation address (RFC 5737), without DNS.
+const webhooks = { deliver: false, resolve: async () => [{ address: '198.51.100.20', family: 4 as const }] };
 const app = await buildApp({
   config, database, keys, logger: pino({ level: 'silent' }),
-  // The example address resolves to a public documentation address (RFC 5737), without DNS.
-  webhooks: { deliver: false, resolve: async () => [{ address: '198.51.100.20', family: 4 }] },
+  webhooks,
 });
 await app.ready();
 // POST /v1/projects/{id}/verify needs the live upstream: a second app on the same database, whose
 // stand-in for BPJS reports every NIK refreshed (the data imported above is what it would bring).
 const liveApp = await buildApp({
-  config: { ...config, BPJS_PROVIDER: 'http' }, database, keys, logger: pino({ level: 'silent' }), webhooks: false,
+  config: { ...config, BPJS_PROVIDER: 'http' }, database, keys, logger: pino({ level: 'silent' }), webhooks,
   provider: {
     name: 'http',
-    refreshMemberships: async (niks) => ({ refreshed: [...niks], notFound: [], failed: [] }),
+    // The worker added later (never imported) is where BPJS fails to answer: an overridable block.
+    refreshMemberships: async (niks) => ({ refreshed: niks.filter((n) => n !== LATE_NIK), notFound: [], failed: niks.filter((n) => n === LATE_NIK) }),
     refreshRegistrations: async (numbers) => ({ refreshed: [...numbers], notFound: [], failed: [] }),
   },
 });
 await liveApp.ready();
 
-type Role = 'admin' | 'opd' | 'finance' | 'inspector' | 'witness';
+type Role = 'admin' | 'opd' | 'finance' | 'inspector' | 'witness' | 'treasury';
 const token = (role: Role, sub = `${role}-contoh`) =>
   mintToken(idpJwk, { sub, roles: [role], ...(role === 'opd' ? { opd: 'DPUPR' } : {}) }, {
     issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, rolesClaim: config.AUTH_ROLES_CLAIM, opdClaim: config.AUTH_OPD_CLAIM,
   });
 
 const examples: Examples = {};
-interface Call { live?: boolean; method?: string; url: string; role?: Role; sub?: string; contentType?: string; body?: unknown; headers?: Record<string, string>; accept?: string }
+interface Call { live?: boolean; record?: boolean; method?: string; url: string; role?: Role; sub?: string; contentType?: string; body?: unknown; headers?: Record<string, string>; accept?: string }
 
 /** Sends one request, keeps it and its answer under the operation's id, and returns the parsed answer. */
 async function call(operationId: string, c: Call): Promise<any> { // eslint-disable-line -- examples are free-form JSON
@@ -79,6 +82,7 @@ async function call(operationId: string, c: Call): Promise<any> { // eslint-disa
   if (res.statusCode >= 300) throw new Error(`${operationId} ${c.url}: ${res.statusCode} ${res.body}`);
   const type = String(res.headers['content-type'] ?? '').split(';')[0] as string;
   const answer = type === 'application/json' ? res.json() : res.body;
+  if (c.record === false) return answer;
   const entry: OperationExample = (examples[operationId] ??= { url: c.url, role: c.role ?? null, responses: {} });
   if (contentType) {
     entry.request ??= {};
@@ -146,6 +150,18 @@ await call('voidDisbursement', { url: `/v1/disbursements/${decision.id}/void`, r
 const added = await call('addWorker', { url: `/v1/projects/${project.id}/workers`, role: 'opd', body: {
   nik: '1671030107950003', name: 'Budi Santoso', kpj: '25010000003', role: 'TUKANG', startDate: '2026-02-01',
 } });
+// BPJS does not answer for that worker: the next stages are BLOCKED (MEMBERSHIP_UNVERIFIED), which
+// finance may ask the treasury to override (maker-checker): one approved, one rejected.
+for (const [stage, answer] of [['TERMIN_1', 'approve'], ['TERMIN_2', 'reject']] as const) {
+  const blocked = await call('decideDisbursement', { live: true, record: false, url: '/v1/disbursements', role: 'finance',
+    body: { projectCode: project.code, stage, amount: 300_000_000, requestRef: `SPM-${stage}/BPKAD/${RUN}` }, headers: { 'idempotency-key': `spm-${stage}-${RUN}` } });
+  const asked = await call('requestOverride', { live: true, url: `/v1/disbursements/${blocked.id}/override-requests`, role: 'finance', body: {
+    reason: 'Layanan BPJS Ketenagakerjaan tidak menjawab sejak pagi; pekerja terdaftar menurut kartu KPJ', evidenceRef: 'Pengumuman gangguan BPJS 2026-12-07',
+  } });
+  await call(answer === 'approve' ? 'approveOverride' : 'rejectOverride', { live: true, url: `/v1/override-requests/${asked.id}/${answer}`, role: 'treasury',
+    sub: 'kuasa-bud', body: { note: answer === 'approve' ? 'Disetujui: bukti kepesertaan diperiksa manual' : 'Ditolak: lengkapi bukti pembayaran iuran' } });
+}
+await call('listOverrideRequests', { url: '/v1/override-requests?limit=20', role: 'treasury' });
 await call('correctAssignment', { url: `/v1/projects/${project.id}/workers/${added.assignmentId ?? added.id}/corrections`, role: 'opd', body: {
   startDate: '2026-02-03', reason: 'Mulai bekerja 3 Februari menurut buku harian proyek',
 } });
