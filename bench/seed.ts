@@ -47,7 +47,7 @@ export async function seedProjects(url: string, o: { projects: number; workers: 
     const { rows: projects } = await client.query<SeededProject>(`
       insert into projects (code, name, opd_code, contractor_id, funding_source, fiscal_year, contract_number, contract_value,
         vat_percent, start_date, end_date, bpjs_registration_number, bpjs_premium_paid)
-      select 'DPUPR-BENCH-' || lpad(j::text, 3, '0'), 'Bench: rehabilitasi jalan ' || j, 'DPUPR', $1, 'APBD', 2025,
+      select 'DPUPR-BENCH-' || lpad(j::text, 4, '0'), 'Bench: rehabilitasi jalan ' || j, 'DPUPR', $1, 'APBD', 2025,
         'SPK/BENCH/' || j, 1110000000, 11, d - 60, d + 300, (900100200000 + j)::text, 1750000
       from generate_series(1, $2::int) j, (select (now() at time zone 'Asia/Jakarta')::date as d) t
       order by j

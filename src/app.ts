@@ -35,7 +35,10 @@ import { dashboardRoutes } from './dashboard/plugin.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { overrideRoutes } from './overrides/routes.ts';
 import { disabledOutbox } from './webhooks/outbox.ts';
-import { startWebhooks } from './webhooks/runtime.ts';
+import { startWebhooks, type WebhookRuntime } from './webhooks/runtime.ts';
+import { forecastRoutes } from './forecast/routes.ts';
+import { createForecastService } from './forecast/service.ts';
+import { startForecastJob } from './forecast/job.ts';
 import { loadWebhookKey } from './webhooks/signing.ts';
 
 // A client's request id is echoed and stored (audit events, logs) only in this tame shape: anything
@@ -125,12 +128,14 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
     parseJson(request, text, done);
   });
 
+  let runtime: WebhookRuntime | null = null;
   if (deps.webhooks !== false) {
     const key = loadWebhookKey(ctx.config);
-    const runtime = await startWebhooks({ config: ctx.config, database: ctx.database, logger: app.log as never, key, clock: ctx.clock }, deps.webhooks);
+    runtime = await startWebhooks({ config: ctx.config, database: ctx.database, logger: app.log as never, key, clock: ctx.clock }, deps.webhooks);
     ctx.outbox = runtime.outbox;
     ctx.webhooks = { key, resolve: runtime.resolve };
-    app.addHook('onClose', async () => runtime.stop());
+    const started = runtime;
+    app.addHook('onClose', async () => started.stop());
   }
 
   installErrorHandling(app);
@@ -171,5 +176,11 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   await app.register(dashboardRoutes, { prefix: '/app', ctx, gate });
   await app.register(webhookRoutes, { ctx });
   await app.register(overrideRoutes, { ctx });
+  const forecast = createForecastService(ctx, gate);
+  await app.register(forecastRoutes, { ctx, gate, service: forecast });
+  // The daily forecast.at_risk run, where this process delivers webhooks (server.ts).
+  if (runtime && deps.webhooks && deps.webhooks.deliver) {
+    await startForecastJob(runtime.boss, forecast, { cron: ctx.config.FORECAST_CRON, timeZone: ctx.config.LOCAL_TIMEZONE, logger: app.log as never });
+  }
   return app;
 }

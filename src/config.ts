@@ -69,6 +69,9 @@ export const configSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     WEBHOOK_SIGNING_KEY_FILE: optionalText,
     WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    // The daily forecast.at_risk run (2.6): when (cron, LOCAL_TIMEZONE) and how far ahead it looks.
+    FORECAST_CRON: z.string().regex(/^\S+( \S+){4}$/, 'a five-field cron expression, e.g. 0 6 * * *').default('0 6 * * *'),
+    FORECAST_NOTIFY_WITHIN_DAYS: z.coerce.number().int().min(0).max(366).default(30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // The dashboard (/app): its session seal, its OIDC client, and the external base URL of redirects.
     SESSION_SECRET: base64Secret.optional(),

@@ -99,6 +99,26 @@ export async function loadRoster(db: Executor, projectId: string) {
   return row as { version: string; rows: RawRosterRow[] };
 }
 
+/** loadRoster for many projects (the forecast's cold start): the same rows, in one flat statement, grouped here. */
+export async function loadRosters(db: Executor, projectIds: readonly string[]) {
+  const ids = `{${projectIds.join(',')}}`;
+  const [versions, flat] = [
+    await rows<{ projectId: string; version: string }>(db, sql`
+      select p.id as "projectId", ${versionOf(sql`p.id`)} as version from unnest(${ids}::uuid[]) as p(id)`),
+    await rows<{ p: string; r: RawRosterRow }>(db, sql`
+      select a.project_id as p, json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date, (
+        select json_agg(json_build_array(m.found, m.kpj, m.status, m.programs, m.coverage_start, m.coverage_end, m.segment,
+          m.project_number, m.employer_npp, (extract(epoch from m.as_of) * 1000)::float8,
+          (extract(epoch from m.updated_at) * 1000)::float8) order by m.coverage)
+        from memberships m where m.nik = a.nik)) as r
+      from assignments a
+      where a.project_id = any(${ids}::uuid[]) and not a.cancelled`),
+  ];
+  const byProject = new Map<string, RawRosterRow[]>(versions.map((v) => [v.projectId, []]));
+  for (const { p, r } of flat) byProject.get(p)?.push(r);
+  return versions.map((v) => ({ projectId: v.projectId, version: v.version, rows: byProject.get(v.projectId) ?? [] }));
+}
+
 /** A decision to store: the read model's own columns, with its evidence document. */
 export type NewDecision = Omit<Decision, 'projectCode' | 'opdCode' | 'decidedAt' | 'auditSeq' | 'voided'> & {
   evidence: EvidenceDocument;

@@ -21,3 +21,4 @@ export * from './audit-tree.ts';
 export * from './audit-witnesses.ts';
 export * from './webhooks.ts';
 export * from './overrides.ts';
+export * from './forecast.ts';

@@ -1,0 +1,111 @@
+// GET /v1/forecast and the daily forecast.at_risk run (2.6). Reads stored data only (the read pool
+// when there is one: a forecast may lag a little) and evaluates it with the app's gate; the
+// rosters are cached per project and version like the gate's, loaded in one statement on a miss.
+import type { AppContext } from '../context.ts';
+import type { Gate } from '../disbursements/gate.ts';
+import { renderReasons, storedReasons } from '../disbursements/render.ts';
+import { loadRosters } from '../disbursements/repository.ts';
+import { buildRoster, createRosterCache, type Roster } from '../disbursements/roster.ts';
+import type { Executor } from '../db/client.ts';
+import { hasRole } from '../http/auth.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
+import { addDays, type Lang, type ReasonCode } from '../policy/index.ts';
+import { forecastProject, type ForecastWindow } from './forecast.ts';
+import { forecastInputs, recordAtRisk, type AtRiskRow } from './repository.ts';
+
+const ROSTER_CACHE_ROWS = 250_000;
+
+export interface AtRisk {
+  projectId: string;
+  projectCode: string;
+  opdCode: string;
+  blockedFrom: string;
+  reasons: Array<{ code: ReasonCode; retryable: boolean; message: string; workers?: number }>;
+}
+
+export function createForecastService(ctx: AppContext, gate: Gate) {
+  const rosters = createRosterCache(ROSTER_CACHE_ROWS);
+
+  async function rostersOf(db: Executor, wanted: ReadonlyArray<{ id: string; version: string }>): Promise<Map<string, Roster>> {
+    const found = new Map<string, Roster>();
+    const missing: string[] = [];
+    for (const p of wanted) {
+      const cached = rosters.get(p.id, p.version);
+      if (cached) found.set(p.id, cached);
+      else missing.push(p.id);
+    }
+    for (let i = 0; i < missing.length; i += 500) {
+      for (const loaded of await loadRosters(db, missing.slice(i, i + 500))) {
+        const roster = buildRoster(loaded.projectId, loaded.version, loaded.rows, gate.maxAgeMs);
+        rosters.put(roster);
+        found.set(loaded.projectId, roster);
+      }
+    }
+    return found;
+  }
+
+  /** Projects (of one OPD, or all) whose next payment is BLOCKED today or within `within` days, soonest first. */
+  async function atRisk(db: Executor, opdCode: string | null, within: number, lang: Lang): Promise<AtRisk[]> {
+    const today = ctx.today();
+    const window: ForecastWindow = { today, last: addDays(today, within), nowMs: ctx.clock().getTime(), ageData: ctx.provider.name === 'snapshot' };
+    const projects = await forecastInputs(db, { opdCode, today });
+    const byId = await rostersOf(db, projects.map((p) => ({ id: p.inputs.project.id, version: p.inputs.version })));
+    const items: AtRisk[] = [];
+    for (const { inputs, endDate } of projects) {
+      const roster = byId.get(inputs.project.id);
+      if (!roster) continue; // removed between the two reads: nothing to pay
+      const f = forecastProject(gate, inputs, endDate, roster, window);
+      if (!f) continue;
+      const policyBlocks = f.result.reasons.filter((r) => r.severity === 'block');
+      const rendered = renderReasons(storedReasons(f.result).filter((r) => r.severity === 'block'), null, { full: false, lang });
+      items.push({
+        projectId: inputs.project.id,
+        projectCode: inputs.project.code,
+        opdCode: inputs.project.opdCode,
+        blockedFrom: f.blockedFrom,
+        // Counts, not workers: the list is a dashboard's overview; the dry run names them.
+        reasons: policyBlocks.map((r, i) => ({
+          code: r.code, retryable: r.retryable, message: rendered[i]?.message ?? '', ...(r.workers ? { workers: r.workers.length } : {}),
+        })),
+      });
+    }
+    return items.sort((a, b) => (a.blockedFrom !== b.blockedFrom ? (a.blockedFrom < b.blockedFrom ? -1 : 1) : a.projectCode < b.projectCode ? -1 : 1));
+  }
+
+  return {
+    async list(meta: RequestMeta, q: { within: number; opdCode?: string | undefined }) {
+      const { auth } = meta;
+      const all = hasRole(auth, 'inspector', 'admin');
+      // OPD staff see their own OPD's projects; asking for another OPD's finds none.
+      if (!all && q.opdCode !== undefined && q.opdCode !== auth.opd) return { asOf: ctx.today(), within: q.within, items: [] };
+      const opdCode = all ? (q.opdCode ?? null) : auth.opd;
+      const items = await atRisk(await ctx.database.reader(), opdCode, q.within, meta.lang);
+      return { asOf: ctx.today(), within: q.within, items };
+    },
+
+    /**
+     * The daily run: records today's projects at risk and notifies (forecast.at_risk) each one that
+     * is newly at risk: not at risk on the previous run. Running again the same day notifies nothing
+     * twice. Answers the ids notified.
+     */
+    async notifyAtRisk(): Promise<string[]> {
+      const { db } = ctx.database;
+      const day = ctx.today();
+      const found = await atRisk(db, null, ctx.config.FORECAST_NOTIFY_WITHIN_DAYS, 'id');
+      const rows: AtRiskRow[] = found.map((p) => ({ projectId: p.projectId, opdCode: p.opdCode, blockedFrom: p.blockedFrom, reasons: p.reasons.map((r) => r.code) }));
+      return db.transaction(async (tx) => {
+        const fresh = new Set(await recordAtRisk(tx, day, ctx.clock(), rows));
+        for (const p of found) {
+          if (!fresh.has(p.projectId)) continue;
+          // Project and reason codes only: no worker, NIK or name.
+          await ctx.outbox.record(tx, 'forecast.at_risk', p.opdCode, {
+            projectId: p.projectId, projectCode: p.projectCode, opdCode: p.opdCode, blockedFrom: p.blockedFrom, day,
+            reasons: p.reasons.map((r) => ({ code: r.code, retryable: r.retryable, ...(r.workers === undefined ? {} : { workers: r.workers }) })),
+          });
+        }
+        return [...fresh];
+      });
+    },
+  };
+}
+export type ForecastService = ReturnType<typeof createForecastService>;
