@@ -1,6 +1,7 @@
 // GET /v1/forecast and the daily forecast.at_risk run (2.6). Reads stored data only (the read pool
 // when there is one: a forecast may lag a little) and evaluates it with the app's gate; the
 // rosters are cached per project and version like the gate's, loaded in one statement on a miss.
+import { setImmediate } from 'node:timers/promises';
 import type { AppContext } from '../context.ts';
 import type { Gate } from '../disbursements/gate.ts';
 import { renderReasons, storedReasons } from '../disbursements/render.ts';
@@ -14,6 +15,8 @@ import { forecastProject, type ForecastWindow } from './forecast.ts';
 import { forecastInputs, recordAtRisk, type AtRiskRow } from './repository.ts';
 
 const ROSTER_CACHE_ROWS = 250_000;
+const ROSTER_BATCH = 200;
+const YIELD_EVERY = 50;
 
 export interface AtRisk {
   projectId: string;
@@ -34,8 +37,9 @@ export function createForecastService(ctx: AppContext, gate: Gate) {
       if (cached) found.set(p.id, cached);
       else missing.push(p.id);
     }
-    for (let i = 0; i < missing.length; i += 500) {
-      for (const loaded of await loadRosters(db, missing.slice(i, i + 500))) {
+    for (let i = 0; i < missing.length; i += ROSTER_BATCH) {
+      for (const loaded of await loadRosters(db, missing.slice(i, i + ROSTER_BATCH))) {
+        if (found.size % YIELD_EVERY === 0) await setImmediate();
         const roster = buildRoster(loaded.projectId, loaded.version, loaded.rows, gate.maxAgeMs);
         rosters.put(roster);
         found.set(loaded.projectId, roster);
@@ -51,7 +55,10 @@ export function createForecastService(ctx: AppContext, gate: Gate) {
     const projects = await forecastInputs(db, { opdCode, today });
     const byId = await rostersOf(db, projects.map((p) => ({ id: p.inputs.project.id, version: p.inputs.version })));
     const items: AtRisk[] = [];
+    let done = 0;
     for (const { inputs, endDate } of projects) {
+      // A city's forecast is ~100 ms of evaluation (seconds with cold caches): let other requests in.
+      if (++done % YIELD_EVERY === 0) await setImmediate();
       const roster = byId.get(inputs.project.id);
       if (!roster) continue; // removed between the two reads: nothing to pay
       const f = forecastProject(gate, inputs, endDate, roster, window);
