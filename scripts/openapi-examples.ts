@@ -162,6 +162,8 @@ for (const [stage, answer] of [['TERMIN_1', 'approve'], ['TERMIN_2', 'reject']] 
     sub: 'kuasa-bud', body: { note: answer === 'approve' ? 'Disetujui: bukti kepesertaan diperiksa manual' : 'Ditolak: lengkapi bukti pembayaran iuran' } });
 }
 await call('listOverrideRequests', { url: '/v1/override-requests?limit=20', role: 'treasury' });
+// The worker BPJS could not confirm puts the project on the Inspektorat's forecast from today.
+await call('getForecast', { url: '/v1/forecast?within=30', role: 'inspector' });
 await call('correctAssignment', { url: `/v1/projects/${project.id}/workers/${added.assignmentId ?? added.id}/corrections`, role: 'opd', body: {
   startDate: '2026-02-03', reason: 'Mulai bekerja 3 Februari menurut buku harian proyek',
 } });
