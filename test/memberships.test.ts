@@ -18,7 +18,8 @@ const CSV_HEADER = 'nik,kpj,name,status,programs,coverageStart,coverageEnd,segme
 
 describe('memberships', async () => {
   const t = await buildTestApp({ clock: () => NOW });
-  const admin = await t.auth('admin');
+  // The field messages asserted below are the English ones (Bahasa Indonesia is the default: test/validation-messages.test.ts).
+  const admin = { ...(await t.auth('admin')), 'accept-language': 'en' };
   const inspector = await t.auth('inspector');
 
   const importAs = (contentType: string, payload: string | object, headers: Record<string, string> = admin) =>

@@ -92,7 +92,7 @@ describe('OpenAPI examples', async () => {
         const role = (recorded.role ?? 'admin') as Role;
         const res = await t.app.inject({
           method, url: recorded.url,
-          headers: { ...(await t.auth(role, role === 'witness' ? { sub: 'saksi.unsri.ac.id/gerbang' } : {})), 'content-type': type, ...recorded.headers },
+          headers: { ...(await t.auth(role, role === 'witness' ? { sub: 'saksi.unsri.ac.id/gerbang' } : {})), 'content-type': type, 'accept-language': 'en', ...recorded.headers },
           payload: typeof body === 'string' ? body : JSON.stringify(body),
         });
         // The identifiers of the recording do not exist here: 404 and domain refusals are fine, a

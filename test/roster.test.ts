@@ -12,7 +12,8 @@ const worker = (n: number, over: Record<string, unknown> = {}) => ({
 
 describe('roster', async () => {
   const t = await buildTestApp({ clock: () => NOW });
-  const admin = await t.auth('admin');
+  // The field messages asserted below are the English ones (Bahasa Indonesia is the default: test/validation-messages.test.ts).
+  const admin = { ...(await t.auth('admin')), 'accept-language': 'en' };
   const dpupr = await t.auth('opd', { opd: 'DPUPR' });
 
   const put = async (projectId: string, payload: unknown, headers: Record<string, string> = admin) =>

@@ -4,6 +4,7 @@ import { html, type Html } from './html.ts';
 import { dateText, instantText } from './i18n.ts';
 import { csrfField, layout, type PageCtx } from './layout.ts';
 import type { FormValues } from './pages-forms.ts';
+import { fieldMessage } from '../http/field-messages.ts';
 
 export interface CorrectionTarget {
   projectId: string;
@@ -19,7 +20,7 @@ export function correctionPage(c: PageCtx, w: CorrectionTarget, form: { values: 
   const { t, lang } = c;
   const err = (name: string) => {
     const mine = form.errors.filter((e) => e.path === name);
-    return mine.length > 0 ? html`<p class="field-error" id="f-${name}-err">${mine.map((e) => e.message).join('; ')}</p>` : null;
+    return mine.length > 0 ? html`<p class="field-error" id="f-${name}-err">${mine.map((e) => fieldMessage(e.message, lang)).join('; ')}</p>` : null;
   };
   const invalid = (name: string) => (form.errors.some((e) => e.path === name) ? html`aria-invalid="true" aria-describedby="f-${name}-err"` : null);
   return layout(c, t('Koreksi penugasan', 'Correct an assignment'), html`

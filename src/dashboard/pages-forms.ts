@@ -4,6 +4,7 @@ import type { FieldError } from '../http/problem.ts';
 import { FUNDING_SOURCES } from '../projects/schemas.ts';
 import { html, type Html } from './html.ts';
 import { csrfField, layout, type PageCtx } from './layout.ts';
+import { fieldMessage } from '../http/field-messages.ts';
 
 export type FormValues = Record<string, string>;
 
@@ -29,7 +30,7 @@ function input(c: PageCtx, f: FieldSpec, values: FormValues, errors: FieldError[
     <input id="${id}" name="${f.name}" type="${f.type ?? 'text'}" value="${values[f.name] ?? ''}" ${f.inputmode ? html`inputmode="${f.inputmode}"` : null} ${f.required ? html`required` : null}
       ${mine.length > 0 ? html`aria-invalid="true" aria-describedby="${id}-err"` : f.hint ? html`aria-describedby="${id}-hint"` : null}>
     ${f.hint ? html`<p class="small muted" id="${id}-hint" style="margin:.15rem 0 0">${t(...f.hint)}</p>` : null}
-    ${mine.length > 0 ? html`<p class="field-error" id="${id}-err">${mine.map((e) => e.message).join('; ')}</p>` : null}
+    ${mine.length > 0 ? html`<p class="field-error" id="${id}-err">${mine.map((e) => fieldMessage(e.message, c.lang)).join('; ')}</p>` : null}
   </div>`;
 }
 
@@ -40,7 +41,7 @@ function select(c: PageCtx, name: string, label: string, options: Array<{ value:
     <select id="${id}" name="${name}" ${mine.length > 0 ? html`aria-invalid="true" aria-describedby="${id}-err"` : null}>
       ${options.map((o) => html`<option value="${o.value}" ${values[name] === o.value ? html`selected` : null}>${o.text}</option>`)}
     </select>
-    ${mine.length > 0 ? html`<p class="field-error" id="${id}-err">${mine.map((e) => e.message).join('; ')}</p>` : null}</div>`;
+    ${mine.length > 0 ? html`<p class="field-error" id="${id}-err">${mine.map((e) => fieldMessage(e.message, c.lang)).join('; ')}</p>` : null}</div>`;
 }
 
 export interface ProjectFormOptions {
@@ -61,7 +62,7 @@ export function projectFormPage(c: PageCtx, o: ProjectFormOptions): Html {
   const unplaced = o.errors.filter((e) => !/^(code|name|opdCode|contractorId|fundingSource|fiscalYear|contractNumber|contractValue|vatPercent|startDate|endDate|maintenanceEndDate|bpjsRegistrationNumber|bpjsPremiumPaid)\b/.test(e.path));
   const title = o.mode === 'new' ? t('Daftarkan paket', 'Register a project') : t('Ubah data paket', 'Edit the project');
   return layout(c, title, html`
-    ${o.problem ? html`<div class="alert" role="alert"><p>${o.problem}</p>${unplaced.length > 0 ? html`<ul>${unplaced.map((e) => html`<li>${e.path}: ${e.message}</li>`)}</ul>` : null}</div>` : null}
+    ${o.problem ? html`<div class="alert" role="alert"><p>${o.problem}</p>${unplaced.length > 0 ? html`<ul>${unplaced.map((e) => html`<li>${e.path}: ${fieldMessage(e.message, c.lang)}</li>`)}</ul>` : null}</div>` : null}
     ${o.contractors.length === 0 ? html`<p class="alert">${t('Belum ada penyedia jasa terdaftar. Minta admin mendaftarkan penyedia jasa lebih dulu.', 'No contractor is registered yet. Ask the admin to register the contractor first.')}</p>` : null}
     <form class="stack card" method="post" action="${o.action}" novalidate>
       ${csrfField(c)}

@@ -8,6 +8,7 @@ import { html, type Child, type Html } from './html.ts';
 import { dateText, instantText, nextStep, rupiah, type Tr } from './i18n.ts';
 import { csrfField, layout, type PageCtx } from './layout.ts';
 import type { Compliance } from './service.ts';
+import { fieldMessage } from '../http/field-messages.ts';
 
 export const decisionBadge = (decision: string, t: Tr): Html =>
   decision === 'APPROVED' ? html`<span class="badge ok">${t('Lolos', 'Would pass')}</span>` : html`<span class="badge block">${t('Diblokir', 'Blocked')}</span>`;
@@ -94,8 +95,8 @@ export function uploadErrors(c: PageCtx, u: UploadProblem): Html {
   const byLine = new Map<number, string[]>();
   const general: string[] = [];
   for (const e of u.errors) {
-    if (e.line === undefined) general.push(`${e.path}: ${e.message}`);
-    else byLine.set(e.line, [...(byLine.get(e.line) ?? []), `${e.path.split('.').pop() ?? e.path}: ${e.message}`]);
+    if (e.line === undefined) general.push(`${e.path}: ${fieldMessage(e.message, c.lang)}`);
+    else byLine.set(e.line, [...(byLine.get(e.line) ?? []), `${e.path.split('.').pop() ?? e.path}: ${fieldMessage(e.message, c.lang)}`]);
   }
   const shown = u.lines.map((text, i) => ({ n: i + 1, text })).filter((l) => l.n === 1 || byLine.has(l.n));
   return html`<div class="alert" role="alert" id="upload-errors">

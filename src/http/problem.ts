@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldMessage } from './field-messages.ts';
 
 export type Lang = 'id' | 'en';
 type Text = { id: string; en: string };
@@ -94,7 +95,8 @@ export function problemBody(code: ProblemCode, lang: Lang, detail?: Text, errors
     status: spec.status as number,
     detail: (detail ?? spec.title)[lang],
     code,
-    ...(errors ? { errors } : {}),
+    // Field messages are written in English and said in the request's language here.
+    ...(errors ? { errors: errors.map((e) => ({ ...e, message: fieldMessage(e.message, lang) })) } : {}),
   };
 }
 

@@ -146,6 +146,8 @@ describe('OPD staff', () => {
     const bad = await t.app.inject({ method: 'POST', url: '/app/projects', headers: { cookie: opd, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ ...fields, endDate: '2025-01-01' }).toString() });
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toContain('id="f-endDate-err"');
+    // Beside the field, in the page's language (Bahasa Indonesia).
+    expect(bad.body).toMatch(/id="f-endDate-err">harus sama dengan atau sesudah startDate \(2025-08-01\)</);
     const worse = await t.app.inject({ method: 'POST', url: '/app/projects', headers: { cookie: opd, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ ...fields, fiscalYear: 'x', contractValue: 'banyak' }).toString() });
     expect(worse.body).toContain('id="f-fiscalYear-err"');
     expect(worse.body).toContain('id="f-contractValue-err"');
@@ -167,6 +169,7 @@ describe('OPD staff', () => {
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('2 baris bermasalah di pekerja.csv');
     expect(res.body).toMatch(/baris 3<\/span><code>1234,Salah NIK/);
+    expect(res.body).toContain('NIK_LENGTH: NIK harus 16 digit');
     expect(res.body).toMatch(/baris 4<\/span><code>/);
     const roster = await t.app.inject({ method: 'GET', url: `/v1/projects/${s.approved.id}/workers`, headers: await t.auth('opd') });
     expect(roster.json().items).toHaveLength(1);

@@ -38,7 +38,7 @@ describe('holiday calendar', async () => {
 
   it('lets an admin replace a year in one audited step, and nobody else', async () => {
     const days = [{ date: '2028-01-01', name: 'Tahun Baru 2028 Masehi' }, { date: '2027-12-31', name: 'x' }];
-    const wrong = await t.app.inject({ method: 'PUT', url: '/v1/holidays/2028', headers: await t.auth('admin'), payload: { days } });
+    const wrong = await t.app.inject({ method: 'PUT', url: '/v1/holidays/2028', headers: { ...(await t.auth('admin')), 'accept-language': 'en' }, payload: { days } });
     expect(wrong.statusCode).toBe(422);
     expect(wrong.json().errors).toEqual([{ path: 'days.1.date', message: 'not in 2028' }]);
     const twice = await t.app.inject({ method: 'PUT', url: '/v1/holidays/2028', headers: await t.auth('admin'), payload: { days: [days[0], days[0]] } });
