@@ -483,7 +483,7 @@ describe('roster cap and fields a caller may not set', async () => {
     const worker = () => ({ nik: newNik(), name: 'Pekerja Baru', role: 'TUKANG', startDate: '2025-09-01' });
     const refused = await t.app.inject({ method: 'POST', url, headers: dpupr, payload: worker() });
     const problem = expectProblem(refused as unknown as Answer, 422, 'VALIDATION_FAILED');
-    expect(problem.errors).toEqual([expect.objectContaining({ path: 'nik', message: expect.stringMatching(/maximum of 10000 active workers/) })]);
+    expect(problem.errors).toEqual([expect.objectContaining({ path: 'nik', message: expect.stringMatching(/jumlah maksimum 10000 pekerja aktif/) })]);
 
     const [one] = await query<{ id: string }>(t.database, `select id from assignments where project_id = '${project.id}' limit 1`);
     expect((await t.app.inject({ method: 'DELETE', url: `${url}/${one!.id}`, headers: dpupr })).statusCode).toBe(200);
