@@ -83,6 +83,8 @@ export interface LockedRequest {
   /** APPROVED, unvoided amounts of the project. */
   approvedTotal: number;
   stageApproved: boolean;
+  /** The latest valueDate a decision of the project may carry (contract 2.8). */
+  valueDateLimit: string;
 }
 
 /** The request and what its approval must check: call with the project locked (lockProjectOf). */
@@ -93,7 +95,8 @@ export async function findLockedRequest(tx: Executor, id: string): Promise<Locke
       r.disbursement_id as "disbursementId", p.contract_value::float8 as "contractValue",
       coalesce((select sum(x.amount) from approved_stages s join disbursements x on x.id = s.disbursement_id
         where s.project_id = p.id), 0)::float8 as "approvedTotal",
-      exists (select 1 from approved_stages s where s.project_id = p.id and s.stage = d.stage) as "stageApproved"
+      exists (select 1 from approved_stages s where s.project_id = p.id and s.stage = d.stage) as "stageApproved",
+      (coalesce(p.maintenance_end_date, p.end_date) + 365)::text as "valueDateLimit"
     from override_requests r join disbursements d on d.id = r.disbursement_id join projects p on p.id = d.project_id
     where r.id = ${id}`);
   return row ?? null;

@@ -10,6 +10,7 @@ import { decisionNotFound, seesWorkerIdentities } from '../disbursements/access.
 import type { StoredReason } from '../disbursements/decision.ts';
 import { evidenceSha256 } from '../disbursements/evidence.ts';
 import { renderDecision } from '../disbursements/render.ts';
+import { valueDateTooLate } from '../disbursements/value-date.ts';
 import { findDecision } from '../disbursements/repository.ts';
 import { holidaysOfYears } from '../holidays/repository.ts';
 import { hasRole } from '../http/auth.ts';
@@ -98,6 +99,7 @@ export function createOverrideService(ctx: AppContext) {
       }
       const today = ctx.today();
       const valueDate = original.valueDate > today ? original.valueDate : today;
+      if (valueDate > r.valueDateLimit) throw valueDateTooLate(r.valueDateLimit);
       const reasons: StoredReason[] = [...original.reasons, { code: 'OVERRIDDEN', severity: 'warn', retryable: false }];
       const approvedAt = now.toISOString();
       const evidence = { ...original.evidence, override: { requestId: id, from: original.id, requestedBy: r.requestedBy, approvedBy: sub, approvedAt } };

@@ -124,6 +124,24 @@ describe('overrides (maker-checker)', async () => {
     now = new Date('2025-09-15T03:00:00Z');
   });
 
+  it('refuses (422) an approval that would value the payment past the project\'s last payable day', async () => {
+    const project = await insertProject(t.database);
+    await insertWorker(t.database, project.id);
+    // Works ended a year ago: payments may be valued up to 16 Sep 2025 (end + 365 days).
+    await query(t.database, `update projects set start_date = '2024-01-02', end_date = '2024-09-16' where id = '${project.id}'`);
+    const { decision } = await blocked(t, 'finance-a', project.id);
+    const request = (await ask(t, decision.id)).json();
+    now = new Date('2025-09-17T03:00:00Z');
+    try {
+      const late = await decide(request.id, 'approve');
+      expect(late.statusCode, late.body).toBe(422);
+      expect(late.json().code).toBe('VALIDATION_FAILED');
+      expect(await query(t.database, `select 1 from override_decisions where request_id = '${request.id}'`)).toHaveLength(0);
+    } finally {
+      now = new Date('2025-09-15T03:00:00Z');
+    }
+  });
+
   it('takes the stage under the project lock: of two overrides of one stage approved at once, one wins (409 OVERRIDE_CONFLICT)', async () => {
     const project = await insertProject(t.database);
     await insertWorker(t.database, project.id);
