@@ -6,7 +6,7 @@
 import type { Gate } from '../disbursements/gate.ts';
 import type { DecisionInputs } from '../disbursements/repository.ts';
 import type { Roster } from '../disbursements/roster.ts';
-import { addDays, toDayNumber, type PolicyResult } from '../policy/index.ts';
+import { fromDayNumber, toDayNumber, type PolicyResult } from '../policy/index.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -27,6 +27,35 @@ export interface ForecastWindow {
   ageData: boolean;
 }
 
+/** Per cached roster, what its days of change are made of (parsing dates once, not per request). */
+interface RosterDays {
+  /** Day numbers on which a worker joins or a coverage has ended (coverageEnd + 1). */
+  days: number[];
+  /** Distinct instants at which a stored status stops being fresh. */
+  expiries: number[];
+}
+const rosterDays = new WeakMap<Roster, RosterDays>();
+
+function daysOf(roster: Roster): RosterDays {
+  let d = rosterDays.get(roster);
+  if (d === undefined) {
+    const days = new Set<number>();
+    const expiries = new Set<number>();
+    for (const r of roster.rows) {
+      days.add(r.startDay);
+      for (const c of r.coverages) {
+        if (c.coverageEnd) days.add(toDayNumber(c.coverageEnd) + 1);
+        expiries.add(c.expiresAtMs);
+      }
+      if (r.expiresAtMs !== null) expiries.add(r.expiresAtMs);
+      if (r.notFoundExpiresAtMs !== null) expiries.add(r.notFoundExpiresAtMs);
+    }
+    d = { days: [...days], expiries: [...expiries] };
+    rosterDays.set(roster, d);
+  }
+  return d;
+}
+
 /** The days in (today, last] on which the evaluation may change, ascending, without duplicates. */
 function changeDays(inputs: DecisionInputs, endDate: string, roster: Roster, w: ForecastWindow, maxAgeMs: number): string[] {
   const first = toDayNumber(w.today);
@@ -37,19 +66,15 @@ function changeDays(inputs: DecisionInputs, endDate: string, roster: Roster, w: 
   };
   // The day at whose time of day `expiresAtMs` has passed.
   const agedFrom = (expiresAtMs: number) => first + Math.floor((expiresAtMs - w.nowMs) / DAY_MS) + 1;
+  // The window's last day always: whatever changes that is not listed here is still seen there.
+  add(lastDay);
   add(toDayNumber(endDate));
-  for (const r of roster.rows) {
-    add(r.startDay);
-    for (const c of r.coverages) {
-      if (c.coverageEnd) add(toDayNumber(c.coverageEnd) + 1);
-      if (w.ageData) add(agedFrom(c.expiresAtMs));
-    }
-    if (w.ageData && r.expiresAtMs !== null) add(agedFrom(r.expiresAtMs));
-    if (w.ageData && r.notFoundExpiresAtMs !== null) add(agedFrom(r.notFoundExpiresAtMs));
-  }
+  const own = daysOf(roster);
+  for (const day of own.days) add(day);
+  if (w.ageData) for (const at of own.expiries) add(agedFrom(at));
   const reg = inputs.project.regVerifiedAtMs;
   if (w.ageData && reg !== null) add(agedFrom(reg + maxAgeMs));
-  return [...days].sort((a, b) => a - b).map((d) => addDays(w.today, d - first));
+  return [...days].sort((a, b) => a - b).map((d) => fromDayNumber(d));
 }
 
 export function forecastProject(gate: Gate, inputs: DecisionInputs, endDate: string, roster: Roster, w: ForecastWindow): ProjectForecast | null {
@@ -58,14 +83,15 @@ export function forecastProject(gate: Gate, inputs: DecisionInputs, endDate: str
     const request = { stage: null, valueDate: day, final: day >= endDate };
     return gate.evaluateRequest(inputs.project, inputs.approvals, request, roster, nowMs).result;
   };
-  const today = evaluateOn(w.today);
-  if (today.decision === 'BLOCKED') return { blockedFrom: w.today, result: today };
-  const days = changeDays(inputs, endDate, roster, w, gate.maxAgeMs);
-  if (days.length === 0) return null;
+  // The last day first: a project fine then is fine throughout (one evaluation, the usual case).
+  const days = [w.today, ...changeDays(inputs, endDate, roster, w, gate.maxAgeMs)];
   let last = evaluateOn(days.at(-1) as string);
   if (last.decision !== 'BLOCKED') return null;
-  let lo = 0;
-  let hi = days.length - 1; // blocked at hi; the first blocked day is in [lo, hi]
+  if (days.length === 1) return { blockedFrom: w.today, result: last };
+  const today = evaluateOn(w.today);
+  if (today.decision === 'BLOCKED') return { blockedFrom: w.today, result: today };
+  let lo = 1;
+  let hi = days.length - 1; // blocked at hi, not at lo - 1: the first blocked day is in [lo, hi]
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const r = evaluateOn(days[mid] as string);

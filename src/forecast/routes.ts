@@ -7,7 +7,8 @@ import type { ForecastService } from './service.ts';
 
 export const forecastRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Gate; service: ForecastService }> = async (app, { service }) => {
   app.get('/v1/forecast', {
-    config: { roles: ['opd', 'inspector', 'admin'] },
+    // 'long': the first forecast after a start loads every roster of the city (seconds on a busy machine).
+    config: { roles: ['opd', 'inspector', 'admin'], limits: 'long' },
     schema: {
       operationId: 'getForecast', tags: ['forecast'],
       summary: 'Projects whose next payment would be BLOCKED today or within `within` days, and from which day',
