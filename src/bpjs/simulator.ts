@@ -32,12 +32,18 @@ export const knobsSchema = z.strictObject({
   omitRate: rate,
   /** Outcomes for the next calls, used up first; then the rates apply. */
   script: z.array(z.enum(SIMULATED_OUTCOMES)).max(1000),
+  /**
+   * The form of found participants (contract 2.2): `stored` as the data holds them, `list` always
+   * with `memberships: [...]`, `flat` with the coverage at the top level (a person holding several
+   * coverages stays in the list form: the flat form cannot say it).
+   */
+  participantForm: z.enum(['stored', 'list', 'flat']),
 });
 export type SimulatorKnobs = z.infer<typeof knobsSchema>;
 
 export const DEFAULT_KNOBS: SimulatorKnobs = {
   latencyMs: 0, errorRate: 0, timeoutRate: 0, malformedRate: 0, oversizedRate: 0, oversizedBytes: 2 * 1024 * 1024,
-  rateLimitRate: 0, retryAfterSeconds: 1, omitRate: 0, script: [],
+  rateLimitRate: 0, retryAfterSeconds: 1, omitRate: 0, script: [], participantForm: 'stored',
 };
 
 export const simulatorDataSchema = z.object({
@@ -93,6 +99,18 @@ function oversizedBody(bytes: number): Readable {
       this.push(chunk);
     },
   });
+}
+
+/** A participant in the form asked for (see `participantForm`). */
+export function inForm(p: UpstreamParticipant, form: SimulatorKnobs['participantForm']): UpstreamParticipant {
+  if (!p.found || form === 'stored') return p;
+  if ('memberships' in p) {
+    const [only, ...more] = p.memberships;
+    return form === 'flat' && only !== undefined && more.length === 0 ? { nik: p.nik, found: true, name: p.name, ...only } : p;
+  }
+  if (form === 'flat') return p;
+  const { nik, found, name, ...coverage } = p;
+  return { nik, found, name, memberships: [coverage] };
 }
 
 export function buildSimulator(options: SimulatorOptions): Simulator {
@@ -182,7 +200,7 @@ export function buildSimulator(options: SimulatorOptions): Simulator {
   app.post(PARTICIPANTS_PATH, async (request, reply) => {
     const body = participantsRequestSchema.safeParse(request.body);
     return answer(request, reply, 'participants', body.success ? body.data.niks : undefined,
-      (nik) => participants.get(nik) ?? { nik, found: false as const });
+      (nik) => inForm(participants.get(nik) ?? { nik, found: false as const }, knobs.participantForm));
   });
 
   app.post(PROJECTS_PATH, async (request, reply) => {

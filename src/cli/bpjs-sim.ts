@@ -19,6 +19,8 @@ const USAGE = `Usage: npm run bpjs:sim -- [options]
   --oversized-rate <0..1>  share of calls answered with a 2 MiB body
   --rate-limit-rate <0..1> share of calls answered 429   --retry-after <s>  its Retry-After (default 1)
   --omit-rate <0..1>       share of entries left out of good answers
+  --form stored|list|flat  found participants as the data holds them (default), always as
+                           { memberships: [...] }, or with one coverage at the top level
 Run time (with the same bearer key): POST /__control with the knobs in camelCase (latencyMs,
 errorRate, ..., script: ["error", "ok"]); POST /__data { participants?, projects? } to change
 BPJS's data; GET /__stats for call counts.`;
@@ -45,6 +47,7 @@ function main(): Promise<void> {
         'rate-limit-rate': { type: 'string' },
         'retry-after': { type: 'string' },
         'omit-rate': { type: 'string' },
+        form: { type: 'string', default: 'stored' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -73,6 +76,9 @@ function main(): Promise<void> {
   set('rateLimitRate', number('rate-limit-rate', values['rate-limit-rate']));
   set('retryAfterSeconds', number('retry-after', values['retry-after']));
   set('omitRate', number('omit-rate', values['omit-rate']));
+  const form = values.form;
+  if (form !== 'stored' && form !== 'list' && form !== 'flat') fail('--form must be stored, list or flat');
+  set('participantForm', form);
 
   let raw: unknown;
   try {

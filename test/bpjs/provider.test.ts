@@ -77,7 +77,7 @@ describe('BPJS http provider', async () => {
     const [event] = events;
     expect(event?.actor.sub).toBe('opd-user');
     expect(event?.request_id).toBe('req-1');
-    expect(event?.data).toMatchObject({ kind: 'participants', requested: 7, refreshed: 6, notFound: 1, failed: 0, changed: 7 });
+    expect(event?.data).toMatchObject({ kind: 'participants', requested: 8, refreshed: 7, notFound: 1, failed: 0, changed: 8 });
     expect(event?.data.workersChanged).toEqual([...fixtureNiks, UNKNOWN_NIK].map(pseudonymize).sort());
     // No raw NIK and no name anywhere in the event.
     const text = JSON.stringify(event);
@@ -88,12 +88,12 @@ describe('BPJS http provider', async () => {
   it('adds history only when BPJS changed something, while freshness always moves on', async () => {
     now = new Date('2026-03-03T03:00:00.000Z');
     const again = await provider.refreshMemberships(fixtureNiks, deadlineIn(3000));
-    expect(again.refreshed).toHaveLength(6);
+    expect(again.refreshed).toHaveLength(7);
     expect(await history(fixtureNiks[0] as string)).toHaveLength(1);
     const [row] = await rows<{ as_of: number }>(db, sql`select ${ms('as_of')} from memberships where nik = ${fixtureNiks[0]}`);
     expect(row?.as_of).toBe(now.getTime());
     const events = await audit();
-    expect(events.at(-1)?.data).toMatchObject({ changed: 0, refreshed: 6 });
+    expect(events.at(-1)?.data).toMatchObject({ changed: 0, refreshed: 7 });
     expect(events.at(-1)?.actor.sub).toBe('system:bpjs-refresh');
 
     // BPJS deactivates one worker: exactly one new history row, for that worker.
