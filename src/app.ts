@@ -27,6 +27,7 @@ import { projectRoutes } from './projects/routes.ts';
 import { correctionRoutes } from './roster/corrections-routes.ts';
 import { rosterRoutes } from './roster/routes.ts';
 import { membershipRoutes } from './memberships/routes.ts';
+import { registrationRoutes } from './registrations/routes.ts';
 import { createGate } from './disbursements/gate.ts';
 import { disbursementRoutes } from './disbursements/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
@@ -166,6 +167,7 @@ export async function buildApp(deps: AppDeps & { limits?: Partial<LimitSettings>
   await app.register(rosterRoutes, { ctx });
   await app.register(correctionRoutes, { ctx });
   await app.register(membershipRoutes, { ctx });
+  await app.register(registrationRoutes, { ctx });
   await app.register(disbursementRoutes, { ctx, gate });
   await app.register(auditRoutes, { ctx });
   await app.register(holidayRoutes, { ctx });

@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'roster.assignment_corrected',
   'membership.imported',
   'membership.refreshed',
+  'registration.imported',
   'disbursement.decided',
   'disbursement.voided',
   'audit.exported',

@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../db/client.ts';
 import { coverageKeyOf } from '../db/schema/memberships.ts';
+import { registrationRecordJson } from '../registrations/record.ts';
 
 /** A membership as Gerbang stores it (the contract's membership record). */
 export interface MembershipRow {
@@ -104,8 +105,13 @@ export async function upsertMemberships(tx: Executor, records: readonly Membersh
   return [...(result?.changed ?? [])].sort();
 }
 
-/** Upserts BPJS's view of project registrations; returns the numbers whose data changed. */
+/**
+ * Upserts BPJS's view of project registrations (source `upstream`), with a history row for each
+ * new or changed record; a stored record newer than `verifiedAt` (an imported snapshot's) is kept.
+ * Returns the numbers whose data changed.
+ */
 export async function upsertRegistrations(tx: Executor, records: readonly RegistrationRow[], verifiedAt: Date): Promise<string[]> {
+  const at = verifiedAt.toISOString();
   const payload = JSON.stringify(
     [...records]
       .sort((a, b) => (a.registrationNumber < b.registrationNumber ? -1 : a.registrationNumber > b.registrationNumber ? 1 : 0))
@@ -126,25 +132,33 @@ export async function upsertRegistrations(tx: Executor, records: readonly Regist
     ),
     upserted as (
       insert into project_registrations as p (registration_number, found, status, contract_value, premium_required,
-                                              premium_paid, workers_registered, coverage_start, coverage_end, verified_at)
+                                              premium_paid, workers_registered, coverage_start, coverage_end, verified_at, source, updated_at)
       select registration_number, found, status, contract_value, premium_required, premium_paid, workers_registered,
-             coverage_start, coverage_end, ${verifiedAt.toISOString()}::timestamptz
+             coverage_start, coverage_end, ${at}::timestamptz, 'upstream', now()
       from incoming order by registration_number
       on conflict (registration_number) do update set
         found = excluded.found, status = excluded.status, contract_value = excluded.contract_value,
         premium_required = excluded.premium_required, premium_paid = excluded.premium_paid,
         workers_registered = excluded.workers_registered, coverage_start = excluded.coverage_start,
-        coverage_end = excluded.coverage_end, verified_at = excluded.verified_at
+        coverage_end = excluded.coverage_end, verified_at = excluded.verified_at, source = excluded.source,
+        updated_at = excluded.updated_at
       where p.verified_at <= excluded.verified_at
       returning p.registration_number
+    ),
+    changed as (
+      select i.* from incoming i
+      join upserted u on u.registration_number = i.registration_number
+      left join previous p on p.registration_number = i.registration_number
+      where p.registration_number is null
+         or (p.found, p.status, p.contract_value, p.premium_required, p.premium_paid, p.workers_registered, p.coverage_start, p.coverage_end)
+            is distinct from
+            (i.found, i.status, i.contract_value, i.premium_required, i.premium_paid, i.workers_registered, i.coverage_start, i.coverage_end)
+    ),
+    history as (
+      insert into project_registration_history (registration_number, record, as_of, source)
+      select c.registration_number, ${registrationRecordJson('c', sql`${at}::timestamptz`)}, ${at}::timestamptz, 'upstream'
+      from changed c order by c.registration_number
     )
-    select coalesce(json_agg(i.registration_number order by i.registration_number), '[]'::json) as changed
-    from incoming i
-    join upserted u on u.registration_number = i.registration_number
-    left join previous p on p.registration_number = i.registration_number
-    where p.registration_number is null
-       or (p.found, p.status, p.contract_value, p.premium_required, p.premium_paid, p.workers_registered, p.coverage_start, p.coverage_end)
-          is distinct from
-          (i.found, i.status, i.contract_value, i.premium_required, i.premium_paid, i.workers_registered, i.coverage_start, i.coverage_end)`);
+    select coalesce((select json_agg(registration_number order by registration_number) from changed), '[]'::json) as changed`);
   return result?.changed ?? [];
 }

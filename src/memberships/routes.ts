@@ -23,7 +23,7 @@ export const membershipRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
         'All or nothing: every record is validated first; any bad record gives a 422 listing every bad line',
         '(`line` for CSV and NDJSON, where line 1 of a CSV is its header; `path` like `records.3.nik` for JSON;',
         'at most 1,000 problems are listed) and nothing is applied. A record older (asOf) than the stored one for',
-        'its NIK changes nothing; a NIK repeated in one file counts once, its latest asOf winning.',
+        'its coverage changes nothing; a coverage of a NIK (its segment, and project or employer) repeated in one file counts once, its latest asOf winning.',
       ].join(' '),
       consumes: IMPORT_TYPES,
       body: importJsonBody,

@@ -16,7 +16,7 @@ const pu = (n: number, employerNpp: string, over: Record<string, unknown> = {}) 
 const bpu = (n: number, over: Record<string, unknown> = {}) => record(n, { segment: 'BPU', projectNumber: null, ...over });
 const ndjson = (records: unknown[]) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
 const CSV_HEADER = 'nik,kpj,name,status,programs,coverageStart,coverageEnd,segment,projectNumber,employerNpp,asOf';
-const csvLine = (r: ReturnType<typeof record>) =>
+const csvLine = (r: Record<string, unknown>) =>
   [r.nik, r.kpj, r.name, r.status, (r.programs as string[]).join('|'), r.coverageStart, r.coverageEnd, r.segment, r.projectNumber ?? '', r.employerNpp ?? '', r.asOf].join(',');
 
 interface Coverage { segment: string; projectNumber: string | null; employerNpp: string | null; status: string; asOf: string }

@@ -17,5 +17,6 @@ export const membershipHistory = pgTable(
     source: text('source').notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('membership_history_nik_idx').on(t.nik, t.asOf), index('membership_history_coverage_idx').on(t.nik, t.coverage, t.asOf)],
+  // One index: by NIK (every read), then coverage and time. Each index costs every imported record.
+  (t) => [index('membership_history_coverage_idx').on(t.nik, t.coverage, t.asOf)],
 );

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, date, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, date, index, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * What a coverage is (contract 2.2): its segment and, for JAKON, the project registration, for PU
@@ -32,4 +32,8 @@ export const memberships = pgTable('memberships', {
   asOf: timestamp('as_of', { withTimezone: true }).notNull(),
   source: text('source').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [primaryKey({ name: 'memberships_pkey', columns: [t.nik, t.coverage] })]);
+}, (t) => [
+  primaryKey({ name: 'memberships_pkey', columns: [t.nik, t.coverage] }),
+  // Only the rows of NIKs BPJS said it does not know: what an import replaces, found at once.
+  index('memberships_unknown_idx').on(t.nik).where(sql`coverage = ''`),
+]);

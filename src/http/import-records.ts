@@ -1,0 +1,57 @@
+// The records of a bulk import body (JSON `{ records }`, CSV or NDJSON), read one at a time: streams
+// are never held in memory whole. Shared by the imports of memberships and registrations; each
+// feature validates the records with its own schema.
+import type { Readable } from 'node:stream';
+import { STREAM_BODY_LIMIT } from './body-limits.ts';
+import { validationFailed } from './problem.ts';
+import { csvRecords, isBodyStream, ndjsonRecords, type BodyFormat, type CsvColumns } from './streaming.ts';
+
+/** One record as sent, before validation, with where it was (`line` for CSV/NDJSON, `path` for JSON). */
+export interface RawRecord {
+  line?: number;
+  /** Prefix of error paths: `records.3` in JSON, empty for CSV and NDJSON (the line says where). */
+  path: string;
+  value: unknown;
+  /** A problem found while reading (e.g. a CSV row with the wrong number of fields). */
+  readError?: string;
+}
+
+export interface ImportShape {
+  /** The CSV header's columns. */
+  columns: CsvColumns;
+  /** A CSV row as the record object the JSON form would carry. */
+  fromCsv(values: Record<string, string>): Record<string, unknown>;
+}
+
+async function* fromJson(body: unknown): AsyncGenerator<RawRecord> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw validationFailed([{ path: 'body', message: 'expected an object { records: [...] }' }]);
+  }
+  const unknownKeys = Object.keys(body).filter((k) => k !== 'records');
+  const records = (body as { records?: unknown }).records;
+  if (unknownKeys.length || !Array.isArray(records)) {
+    throw validationFailed([
+      ...unknownKeys.map((k) => ({ path: k, message: 'unknown field' })),
+      ...(Array.isArray(records) ? [] : [{ path: 'records', message: 'expected an array of records' }]),
+    ]);
+  }
+  for (let i = 0; i < records.length; i++) yield { path: `records.${i}`, value: records[i] };
+}
+
+async function* fromCsv(stream: Readable, shape: ImportShape): AsyncGenerator<RawRecord> {
+  for await (const row of csvRecords(stream, shape.columns, STREAM_BODY_LIMIT)) {
+    if ('error' in row) yield { line: row.line, path: '', value: null, readError: row.error };
+    else yield { line: row.line, path: '', value: shape.fromCsv(row.values) };
+  }
+}
+
+async function* fromNdjson(stream: Readable): AsyncGenerator<RawRecord> {
+  for await (const { line, value } of ndjsonRecords(stream, STREAM_BODY_LIMIT)) yield { line, path: '', value };
+}
+
+/** The records of an import body, read one at a time. */
+export function importRecords(format: BodyFormat, body: unknown, shape: ImportShape): AsyncGenerator<RawRecord> {
+  if (format === 'json') return fromJson(body);
+  if (!isBodyStream(body)) throw new Error(`expected a stream for ${format}`);
+  return format === 'csv' ? fromCsv(body, shape) : fromNdjson(body);
+}
