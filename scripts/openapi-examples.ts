@@ -135,6 +135,17 @@ await call('importMemberships', { url: '/v1/memberships/import', role: 'admin', 
 await call('importMemberships', { url: '/v1/memberships/import', role: 'admin', contentType: 'application/x-ndjson',
   body: `${workers.map((w) => JSON.stringify(membership(w))).join('\n')}\n` });
 await call('searchMemberships', { url: '/v1/memberships/search', role: 'admin', body: { niks: workers.map((w) => w.nik) } });
+const registrationRecord = (over: Record<string, unknown> = {}) => ({
+  projectNumber: registration, status: 'PESERTA', contractValue: 1_110_000_000, premiumRequired: 1_750_000, premiumPaid: 1_750_000,
+  workersRegistered: workers.length, coverageStart: '2026-01-05', coverageEnd: '2027-12-31', asOf: new Date(Date.now() - 3_600_000).toISOString(), ...over,
+});
+await call('importRegistrations', { url: '/v1/registrations/import', role: 'admin',
+  body: { records: [registrationRecord({ status: 'MENDAFTAR', premiumPaid: 875_000, asOf: new Date(Date.now() - 7_200_000).toISOString() })] } });
+await call('importRegistrations', { url: '/v1/registrations/import', role: 'admin', contentType: 'text/csv',
+  body: `projectNumber,status,contractValue,premiumRequired,premiumPaid,workersRegistered,coverageStart,coverageEnd,asOf\n${Object.values(registrationRecord()).join(',')}\n` });
+await call('importRegistrations', { url: '/v1/registrations/import', role: 'admin', contentType: 'application/x-ndjson',
+  body: `${JSON.stringify(registrationRecord())}\n` });
+await call('getRegistration', { url: `/v1/registrations/${registration}`, role: 'opd' });
 await call('verifyProject', { url: `/v1/projects/${project.id}/verify`, role: 'opd', method: 'POST', live: true });
 await call('getProjectCompliance', { url: `/v1/projects/${project.id}/compliance?stage=UANG_MUKA`, role: 'opd' });
 const decisionRequest = { projectCode: project.code, stage: 'UANG_MUKA', amount: 150_000_000, requestRef: `SPM-0042/BPKAD/${RUN}` };

@@ -66,7 +66,8 @@ describe('OpenAPI examples', async () => {
     const textBodies = operations.flatMap(({ name, op }) =>
       Object.entries(op.requestBody?.content ?? {}).filter(([type]) => type !== 'application/json').map(([type, media]) => ({ name, type, media })));
     expect(textBodies.map((b) => `${b.name} ${b.type}`).sort()).toEqual([
-      'POST /v1/memberships/import application/x-ndjson', 'POST /v1/memberships/import text/csv', 'PUT /v1/projects/{id}/workers text/csv',
+      'POST /v1/memberships/import application/x-ndjson', 'POST /v1/memberships/import text/csv',
+      'POST /v1/registrations/import application/x-ndjson', 'POST /v1/registrations/import text/csv', 'PUT /v1/projects/{id}/workers text/csv',
     ]);
     for (const { name, type, media } of textBodies) {
       expect(media.schema, `${name} ${type}`).toMatchObject({ type: 'string' });

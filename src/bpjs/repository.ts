@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../db/client.ts';
 import { coverageKeyOf } from '../db/schema/memberships.ts';
-import { registrationRecordJson } from '../registrations/record.ts';
+import { registrationRecordJson } from '../registrations/repository.ts';
 
 /** A membership as Gerbang stores it (the contract's membership record). */
 export interface MembershipRow {

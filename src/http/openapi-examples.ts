@@ -31,6 +31,12 @@ const TEXT_BODIES: Record<string, Record<string, string>> = {
       'separated by `;` (e.g. `JKK;JKM`); empty cells are null. Streamed, up to 512 MiB.',
     'application/x-ndjson': 'NDJSON: one membership record (the JSON import\'s `records[i]`) per line. Streamed, up to 512 MiB.',
   },
+  importRegistrations: {
+    'text/csv':
+      'CSV with the header `projectNumber,status,premiumPaid,asOf` and, optionally, ' +
+      '`contractValue,premiumRequired,workersRegistered,coverageStart,coverageEnd` (any column order); empty optional cells are absent. Streamed.',
+    'application/x-ndjson': 'NDJSON: one registration record (the JSON import\'s `records[i]`) per line. Streamed.',
+  },
 };
 
 interface Media { schema?: unknown; example?: unknown; examples?: unknown }

@@ -2,10 +2,23 @@
 // with history, and the reads.
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../db/client.ts';
-import { registrationRecordJson } from './record.ts';
 import type { Registration, RegistrationHistoryEntry, RegistrationRecord } from './schemas.ts';
 
 const utc = (column: SQL): SQL => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+// A registration record as its history keeps it, built in SQL so every writer (the upstream
+// refresh in bpjs/, the import here) stores the same shape.
+/**
+ * The record of alias `r` (columns as in project_registrations) with `asOf` the given instant;
+ * `found` is its column unless given (an imported record is always found).
+ */
+export function registrationRecordJson(r: string, asOf: SQL, found: SQL = sql.raw(`${r}.found`)): SQL {
+  const c = (name: string) => sql.raw(`${r}.${name}`);
+  return sql`jsonb_build_object('projectNumber', ${c('registration_number')}, 'found', ${found}, 'status', ${c('status')},
+    'contractValue', ${c('contract_value')}, 'premiumRequired', ${c('premium_required')}, 'premiumPaid', ${c('premium_paid')},
+    'workersRegistered', ${c('workers_registered')}, 'coverageStart', ${c('coverage_start')}::text,
+    'coverageEnd', ${c('coverage_end')}::text, 'asOf', ${utc(asOf)})`;
+}
 
 /** Dropped at the end of the transaction (commit or rollback). Every record as sent, in file order. */
 export async function createRegistrationStaging(tx: Executor): Promise<void> {

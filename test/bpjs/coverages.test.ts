@@ -98,6 +98,25 @@ describe('several coverages from the upstream', async () => {
     expect(await rowsIn('flat')).toEqual(list);
   });
 
+  it('keeps the history of registrations fetched from the upstream beside imported ones (contract 2.3)', async () => {
+    const p = await insertProject(t.database);
+    upstream.sim.simulator.putData({ projects: [registrationOf(p, { status: 'MENDAFTAR', premiumPaid: 0 })] });
+    await live.provider.refreshRegistrations([p.registration], deadlineIn(3000));
+    upstream.sim.simulator.putData({ projects: [registrationOf(p)] });
+    await live.provider.refreshRegistrations([p.registration], deadlineIn(3000));
+    await live.provider.refreshRegistrations([p.registration], deadlineIn(3000)); // no change: no history
+    const res = await t.app.inject({ method: 'GET', url: `/v1/registrations/${p.registration}`, headers: admin });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().current).toMatchObject({ status: 'PESERTA', source: 'upstream', premiumPaid: 1_750_000 });
+    expect(res.json().history.map((h: { status: string; source: string }) => [h.status, h.source])).toEqual([['MENDAFTAR', 'upstream'], ['PESERTA', 'upstream']]);
+    // A snapshot older than BPJS's answer changes nothing.
+    const older = await t.app.inject({
+      method: 'POST', url: '/v1/registrations/import', headers: admin,
+      payload: { records: [{ projectNumber: p.registration, status: 'MENDAFTAR', premiumPaid: 0, asOf: '2025-01-01T00:00:00Z' }] },
+    });
+    expect(older.json()).toMatchObject({ skippedOlder: 1 });
+  });
+
   it('serves the fixture\'s people in both forms (simulator)', () => {
     const data = fixtureData();
     const many = data.participants.find((p) => p.found && 'memberships' in p);
