@@ -76,7 +76,7 @@ describe('registrations as a snapshot', async () => {
     expect(csv.statusCode).toBe(422);
     expect(csv.json().errors).toEqual([
       expect.objectContaining({ line: 2, path: 'premiumPaid' }), expect.objectContaining({ line: 3, path: 'coverageEnd' })]);
-    const future = await importAs('application/json', { records: [record('700011', { asOf: '2025-09-16T00:00:00Z' })] });
+    const future = await importAs('application/json', { records: [record('700011', { asOf: '2025-09-16T00:00:00Z' })] }, { ...admin, 'accept-language': 'en' });
     expect(future.json().errors).toEqual([expect.objectContaining({ path: 'records.0.asOf', message: 'asOf lies in the future' })]);
     expect((await importAs('text/csv', 'projectNumber,status\n1,PESERTA\n')).json().errors).toEqual([expect.objectContaining({ line: 1, path: 'header' })]);
   });
