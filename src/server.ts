@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { openPglite, openPostgres, type Database } from './db/client.ts';
+import { openPglite, openPostgres, pgliteInitialised, type Database } from './db/client.ts';
 import { migratePgliteDb, migratePostgres } from './db/migrate.ts';
 import { loggerOptions } from './http/logging.ts';
 import { loadKeys } from './keys.ts';
@@ -21,9 +21,15 @@ async function openDatabase(config: Config, logger: pino.Logger): Promise<Databa
     const read = config.DATABASE_READ_URL ? { readUrl: config.DATABASE_READ_URL, onRead: (source: 'replica' | 'primary') => laggingReads.inc({ source }) } : {};
     return openPostgres({ url: config.DATABASE_URL, ...read, logger });
   }
+  const fresh = !pgliteInitialised(config.DATA_DIR);
   const database = await openPglite(config.DATA_DIR);
   await migratePgliteDb(database.client);
-  return database;
+  if (!fresh) return database;
+  // The first start ran initdb and every migration in this WebAssembly instance, whose memory never
+  // shrinks: a new instance on the initialised directory holds about 140 MB less from then on.
+  await database.close();
+  logger.info('embedded database initialised; reopened to release the memory its set-up used');
+  return openPglite(config.DATA_DIR);
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
@@ -182,10 +182,22 @@ export async function openPostgres(options: PgOptions): Promise<Database & { poo
   };
 }
 
+/**
+ * PGlite's own postgresql.conf reserves 160 MB of shared buffers in its WebAssembly memory, which
+ * never shrinks; the embedded database is for development and small data, so it gets less (the
+ * README, "Performance", has the figures from `npm run bench:memory`).
+ */
+export const PGLITE_MEMORY_SETTINGS = [
+  '-c', 'shared_buffers=16MB', '-c', 'wal_buffers=1MB', '-c', 'temp_buffers=2MB', '-c', 'work_mem=4MB', '-c', 'maintenance_work_mem=16MB',
+];
+
+/** Whether DATA_DIR already holds an initialised embedded database (else openPglite runs initdb). */
+export const pgliteInitialised = (dataDir: string): boolean => existsSync(path.resolve(dataDir, 'pglite', 'PG_VERSION'));
+
 export async function openPglite(dataDir: string): Promise<Database & { client: PGlite }> {
   const dir = path.resolve(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_MEMORY_SETTINGS] });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     kind: 'pglite',
