@@ -165,6 +165,29 @@ describe('memberships', async () => {
     expect(counts).toEqual({ inactive: 2_000, total: 3_000 });
   });
 
+  it('merges the same way on the safe path a chunk falls back to (an upsert instead of updates by row address)', async () => {
+    const meta = { auth: { sub: 'admin-user', roles: ['admin' as const], opd: null }, actor: { sub: 'admin-user', roles: ['admin'], opd: null }, requestId: 'r2', lang: 'en' as const };
+    const ctx = createContext({ config: t.config, database: t.database, keys: t.testKeys.keys, clock: () => NOW });
+    const state = async (from: number) => query<Record<string, unknown>>(t.database,
+      `select nik, coverage, status, as_of::text, source from memberships where nik in (${Array.from({ length: 40 }, (_, i) => `'${nik(from + i)}'`).join(',')}) order by nik, coverage`);
+    const history = async (from: number) => (await query<{ n: number }>(t.database,
+      `select count(*)::int as n from membership_history where nik in (${Array.from({ length: 40 }, (_, i) => `'${nik(from + i)}'`).join(',')})`))[0]?.n;
+    const run = async (from: number, safeMerge: boolean) => {
+      const service = createMembershipService(ctx, { mergeChunk: 7, safeMerge });
+      const first = Array.from({ length: 30 }, (_, i) => record(from + i));
+      const second = Array.from({ length: 40 }, (_, i) => record(from + i, { status: i % 2 ? 'INACTIVE' : 'ACTIVE', asOf: i % 3 ? '2025-06-02T00:00:00Z' : '2025-05-01T00:00:00Z' }));
+      const a = await service.import(meta, 'ndjson', Readable.from([ndjson(first)]));
+      const b = await service.import(meta, 'ndjson', Readable.from([ndjson(second)]));
+      const { importId: _a, ...countsA } = a;
+      const { importId: _b, ...countsB } = b;
+      return { countsA, countsB, state: (await state(from)).map(({ nik: n, ...r }) => ({ i: Number(String(n).slice(-4)) - from, ...r })), history: await history(from) };
+    };
+    const fast = await run(7_000, false);
+    const safe = await run(8_000, true);
+    expect(safe).toEqual(fast);
+    expect(fast.countsB).toMatchObject({ received: 40, inserted: 10 });
+  });
+
   it('reads streams with a byte cap and reports where a stream is malformed', async () => {
     const read = async (iterable: AsyncIterable<unknown>) => {
       const out = [];

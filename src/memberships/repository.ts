@@ -71,29 +71,40 @@ export interface MergeCounts {
 }
 
 /**
- * Merges the staged coverages after `after` (at most `limit`, in key order) into memberships, with
- * a history row for each new or changed record. Chunks keep every statement short on huge imports.
- * A stored record never loses to an older one: the ON CONFLICT guard holds even against a
- * concurrent import or refresh. Same content with a newer asOf only moves asOf forward. A NIK's
- * "not known to BPJS" row gives way to a newer record of any coverage.
+ * The merge's writers (CTEs `written` returns (nik, coverage) of every row written). Fast: new
+ * coverages are inserted (a concurrent writer of the same coverage is settled by the guard), stored
+ * ones updated in place, found by the row address (ctid) the probe read: an INSERT ... ON CONFLICT
+ * DO UPDATE of a million stored rows took three times as long. Should another writer have changed
+ * such a row since the probe, the update misses it (its address changed): mergeChunk reports that,
+ * and the chunk is merged again the safe way, one upsert with the guard.
  */
-export async function mergeChunk(tx: Executor, after: readonly [string, string], limit: number, now: Date, source: string)
-  : Promise<MergeCounts & { last: [string, string] | null }> {
-  const at = now.toISOString();
-  const [row] = await rows<{ staged: number; inserted: number; updated: number; unchanged: number; skipped_older: number; last: [string, string] | null }>(tx, sql`
-    with src as (
-      select s.*, m.nik is null as is_new, m.as_of as stored_as_of,
-        coalesce((m.kpj, m.name, m.status, m.programs, m.coverage_start, m.coverage_end, m.segment, m.project_number, m.employer_npp)
-          is not distinct from (s.kpj, s.name, s.status, s.programs, s.coverage_start, s.coverage_end, s.segment, s.project_number, s.employer_npp), false) as same
-      from (select * from membership_incoming where (nik, coverage) > (${after[0]}, ${after[1]}) order by nik, coverage limit ${limit}) s
-      -- One index probe per record ("offset 0" keeps it a probe): a hash join here read and hashed
-      -- the whole memberships table for every chunk, 90 s of a 1,000,000-record update.
-      left join lateral (select * from memberships m where m.nik = s.nik and m.coverage = s.coverage offset 0) m on true
+const WRITE_FAST = (source: string, at: string): SQL => sql`
+    inserted as (
+      insert into memberships as m (nik, found, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, source, updated_at)
+      select nik, true, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, ${source}, ${at}::timestamptz
+      from src
+      where is_new
+      on conflict (nik, coverage) do update set
+        found = true, kpj = excluded.kpj, name = excluded.name, status = excluded.status, programs = excluded.programs,
+        coverage_start = excluded.coverage_start, coverage_end = excluded.coverage_end, as_of = excluded.as_of,
+        source = excluded.source, updated_at = excluded.updated_at
+      where m.as_of <= excluded.as_of
+      returning m.nik, m.coverage
     ),
-    unknown_gone as (
-      -- The partial index memberships_unknown_idx holds only the "not known" rows (migration 0023).
-      delete from memberships m using src s where m.coverage = '' and m.nik = s.nik and m.as_of <= s.as_of
+    updated as (
+      update memberships m set
+        found = true, kpj = s.kpj, name = s.name, status = s.status, programs = s.programs, coverage_start = s.coverage_start,
+        coverage_end = s.coverage_end, as_of = s.as_of, source = ${source}, updated_at = ${at}::timestamptz
+      from src s
+      where not s.is_new and (s.as_of > s.stored_as_of or (s.as_of = s.stored_as_of and not s.same))
+        and m.ctid = any(array(select stored_ctid from src where not is_new))
+        and m.ctid = s.stored_ctid and m.nik = s.nik and m.coverage = s.coverage and m.as_of <= s.as_of
+      returning m.nik, m.coverage
     ),
+    written as (select nik, coverage from inserted union all select nik, coverage from updated),
+`;
+
+const WRITE_SAFE = (source: string, at: string): SQL => sql`
     written as (
       insert into memberships as m (nik, found, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, source, updated_at)
       select nik, true, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, ${source}, ${at}::timestamptz
@@ -106,7 +117,36 @@ export async function mergeChunk(tx: Executor, after: readonly [string, string],
       where m.as_of <= excluded.as_of
       returning m.nik, m.coverage
     ),
-    history as (
+`;
+
+/**
+ * Merges the staged coverages after `after` (at most `limit`, in key order) into memberships, with
+ * a history row for each new or changed record. Chunks keep every statement short on huge imports.
+ * A stored record never loses to an older one: the ON CONFLICT guard holds even against a
+ * concurrent import or refresh. Same content with a newer asOf only moves asOf forward. A NIK's
+ * "not known to BPJS" row gives way to a newer record of any coverage.
+ */
+export async function mergeChunk(
+  tx: Executor, after: readonly [string, string], limit: number, now: Date, source: string, mode: 'fast' | 'safe' = 'fast',
+): Promise<MergeCounts & { last: [string, string] | null; missed: number }> {
+  const at = now.toISOString();
+  const [row] = await rows<{
+    staged: number; inserted: number; updated: number; unchanged: number; skipped_older: number; last: [string, string] | null; missed: number;
+  }>(tx, sql`
+    with src as (
+      select s.*, m.nik is null as is_new, m.as_of as stored_as_of, m.row_ctid as stored_ctid,
+        coalesce((m.kpj, m.name, m.status, m.programs, m.coverage_start, m.coverage_end, m.segment, m.project_number, m.employer_npp)
+          is not distinct from (s.kpj, s.name, s.status, s.programs, s.coverage_start, s.coverage_end, s.segment, s.project_number, s.employer_npp), false) as same
+      from (select * from membership_incoming where (nik, coverage) > (${after[0]}, ${after[1]}) order by nik, coverage limit ${limit}) s
+      -- One index probe per record ("offset 0" keeps it a probe): a hash join here read and hashed
+      -- the whole memberships table for every chunk, 90 s of a 1,000,000-record update.
+      left join lateral (select m.*, m.ctid as row_ctid from memberships m where m.nik = s.nik and m.coverage = s.coverage offset 0) m on true
+    ),
+    unknown_gone as (
+      -- The partial index memberships_unknown_idx holds only the "not known" rows (migration 0023).
+      delete from memberships m using src s where m.coverage = '' and m.nik = s.nik and m.as_of <= s.as_of
+    ),
+${mode === 'fast' ? WRITE_FAST(source, at) : WRITE_SAFE(source, at)}    history as (
       insert into membership_history (nik, record, as_of, source, recorded_at)
       select s.nik, jsonb_build_object(
           'nik', s.nik, 'found', true, 'kpj', s.kpj, 'name', s.name, 'status', s.status, 'programs', to_jsonb(s.programs),
@@ -121,12 +161,14 @@ export async function mergeChunk(tx: Executor, after: readonly [string, string],
       (count(*) filter (where not is_new and as_of >= stored_as_of and not same))::int as updated,
       (count(*) filter (where not is_new and as_of >= stored_as_of and same))::int as unchanged,
       (count(*) filter (where not is_new and as_of < stored_as_of))::int as skipped_older,
-      (select json_build_array(nik, coverage) from src order by nik desc, coverage desc limit 1) as last
+      (select json_build_array(nik, coverage) from src order by nik desc, coverage desc limit 1) as last,
+      (count(*) filter (where is_new or as_of > stored_as_of or (as_of = stored_as_of and not same)))::int
+        - (select count(*) from written)::int as missed
     from src`);
   if (!row) throw new Error('merge returned no row');
   return {
     staged: row.staged, inserted: row.inserted, updated: row.updated, unchanged: row.unchanged,
-    skippedOlder: row.skipped_older, last: row.last,
+    skippedOlder: row.skipped_older, last: row.last, missed: row.missed,
   };
 }
 
