@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.ts';
 import { eventLeafHash, hashEvent, type AuditEvent } from './chain.ts';
-import { appendTreeLeaf, appendTreeLeaves } from './tree-repository.ts';
+import { appendTreeLeaves, treeLeafCte } from './tree-repository.ts';
 
 /**
  * What a change says about itself; the chain adds seq, at, prevHash and hash. `notify` writes the
@@ -52,15 +52,18 @@ export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date, lo
     prevHash: head.hash,
   };
   const event: AuditEvent = { ...unhashed, hash: hashEvent(unhashed) };
+  // One statement: the event, the head, and the event's Merkle leaf (TREE_LEAF_CTE).
   await tx.execute(sql`
-    with appended as (
+    with recursive appended as (
       insert into audit_events (seq, at, actor, action, entity_type, entity_id, data, request_id, prev_hash, hash)
       values (${event.seq}, ${event.at}, ${JSON.stringify(event.actor)}::jsonb, ${event.action}, ${event.entityType},
               ${event.entityId}, ${JSON.stringify(event.data)}::jsonb, ${event.requestId}, ${event.prevHash}, ${event.hash})
       returning seq, hash
-    )
-    update audit_head set seq = appended.seq, hash = appended.hash from appended where audit_head.id = 1`);
-  await appendTreeLeaf(tx, eventLeafHash(event));
+    ),
+    moved as (
+      update audit_head set seq = appended.seq, hash = appended.hash from appended where audit_head.id = 1
+    ),
+    ${treeLeafCte(event.seq - 1, eventLeafHash(event))}`);
   if (entry.notify) await entry.notify(tx, event);
   return event;
 }
@@ -95,6 +98,6 @@ export async function appendAuditBatch(tx: Tx, entries: readonly AuditEntry[], n
     )
     update audit_head set seq = last.seq, hash = last.hash
     from (select seq, hash from appended order by seq desc limit 1) as last where audit_head.id = 1`);
-  await appendTreeLeaves(tx, events.map(eventLeafHash));
+  await appendTreeLeaves(tx, Number(head.seq), events.map(eventLeafHash));
   return events;
 }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor, type Tx } from '../db/client.ts';
 import { createTreeBuilder, frontierOf, rowOf, type RowReader } from './merkle.ts';
 
@@ -6,17 +6,18 @@ import { createTreeBuilder, frontierOf, rowOf, type RowReader } from './merkle.t
 const asBuffer = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 
 /**
- * Appends one leaf in the caller's transaction, in one statement: the leaf goes at the tree's next
- * index (seq - 1 as long as nobody rewrites the head: a head moved by hand cannot move the tree),
- * and PostgreSQL's sha256() hashes the subtrees it completes with their stored left siblings. A
- * missing sibling leaves a NULL, which the NOT NULL column refuses: the tree never gets a gap.
- * Appenders hold the audit head's lock, so max + 1 is never contended.
+ * The tail of an append statement that stores event `index`'s leaf (leaf index = seq - 1): a CTE
+ * and the final INSERT, for a statement opened with `with recursive` (appendAudit folds it into the
+ * event's own statement: no extra round trip while the head lock is held). PostgreSQL's sha256()
+ * hashes the subtrees the leaf completes with their stored left siblings.
+ * The leaf is stored only when the tree reaches `index` (leaf index - 1 exists): while the start-up
+ * catch-up (tree-backfill.ts) is still behind, the append leaves the tree alone and the catch-up
+ * takes the event in order, under the same head lock. A missing sibling despite that (rows removed
+ * behind the triggers' back) leaves a NULL, which the NOT NULL column refuses: never a gap.
  */
-export async function appendTreeLeaf(tx: Tx, leaf: Buffer): Promise<void> {
-  await tx.execute(sql`
-    with recursive next as (select coalesce(max(leaf_index) + 1, 0) as i from audit_tree),
-    up (level, k, h) as (
-      select 0, next.i, decode(${leaf.toString('hex')}, 'hex') from next
+export function treeLeafCte(index: number, leaf: Buffer): SQL {
+  return sql`up (level, k, h) as (
+      select 0, ${index}::bigint, decode(${leaf.toString('hex')}, 'hex')
       union all
       select up.level + 1, up.k / 2,
              sha256('\\x01'::bytea
@@ -26,7 +27,8 @@ export async function appendTreeLeaf(tx: Tx, leaf: Buffer): Promise<void> {
       from up where up.k % 2 = 1
     )
     insert into audit_tree (leaf_index, hashes)
-    select next.i, (select case when count(*) = count(h) then string_agg(h, ''::bytea order by level) end from up) from next`);
+    select ${index}::bigint, case when count(*) = count(h) then string_agg(h, ''::bytea order by level) end from up
+    having ${index}::bigint = 0 or exists (select 1 from audit_tree where leaf_index = ${index}::bigint - 1)`;
 }
 
 export async function treeSize(db: Executor): Promise<number> {
@@ -68,7 +70,13 @@ export async function appendWithBuilder(tx: Tx, builder: TreeBuilder, leaves: re
     select i, decode(h, 'hex') from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as r(i bigint, h text) order by i`);
 }
 
-/** Appends many leaves (bulk loads): the frontier read once, everything else hashed here. */
-export async function appendTreeLeaves(tx: Tx, leaves: readonly Buffer[]): Promise<void> {
-  if (leaves.length > 0) await appendWithBuilder(tx, await treeBuilderAtEnd(tx), leaves);
+/**
+ * Appends the leaves of events from leaf index `first` on (bulk loads): the frontier read once,
+ * everything hashed here. Skipped while the tree is behind (the start-up catch-up takes them).
+ */
+export async function appendTreeLeaves(tx: Tx, first: number, leaves: readonly Buffer[]): Promise<void> {
+  if (leaves.length === 0) return;
+  const builder = await treeBuilderAtEnd(tx);
+  if (builder.size > first) throw new Error(`the tree already has leaf ${first}`);
+  if (builder.size === first) await appendWithBuilder(tx, builder, leaves);
 }
