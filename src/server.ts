@@ -45,7 +45,6 @@ async function main(): Promise<void> {
   }
   const logger = pino(loggerOptions(config.LOG_LEVEL));
   const database = await openDatabase(config, logger);
-  await catchUpAuditTree(database.db, logger);
   const keys = await loadKeys(config);
   const provider = createProvider(config, database, logger, { pseudonymize: pseudonymizer(keys.pseudonymKey) });
   const app = await buildApp({ config, database, keys, logger, provider, webhooks: { deliver: true } });
@@ -62,6 +61,9 @@ async function main(): Promise<void> {
   });
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  // The Merkle tree's catch-up (an upgraded or restored log) runs behind the listening server:
+  // decisions go on, proofs of sizes it has not reached answer 503 with Retry-After until it is done.
+  catchUpAuditTree(database.db, logger).catch((err: unknown) => logger.error({ err }, 'audit tree: the catch-up stopped; it resumes at the next start'));
   const base = `http://localhost:${config.PORT}`;
   logger.info(
     {

@@ -4,17 +4,40 @@ import { hasRole } from '../http/auth.ts';
 import { AppError, notFound, validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { appendAudit } from './append.ts';
-import { consistencyRanges, inclusionRanges, rangeHashes, rootAt, type Range } from './merkle.ts';
+import { consistencyRanges, EMPTY_ROOT, inclusionRanges, rangeHashes, type Range, type RowReader } from './merkle.ts';
 import {
   checkpointBody, COSIGNATURE_V1, cosignatureTime, ED25519, keyId, parseSignatureLine, parseVerifierKey, signNote, verifierKey, type NoteSigner,
 } from './note.ts';
 import { readHead } from './repository.ts';
-import { treeRowReader, treeSize } from './tree-repository.ts';
+import { Lru } from './tree-cache.ts';
+import { treeRowReader } from './tree-repository.ts';
 import { cosignaturesAt, findWitness, insertCosignature, insertWitness, latestCosignedSize } from './witness-repository.ts';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 /** A cosignature dated further ahead than this is refused (clocks drift, but not by hours). */
 const FUTURE_SKEW_S = 600n;
+
+/** Rows kept per database: the top of the tree is in every proof; about 100 bytes each with the Map's overhead. */
+const CACHED_ROWS = 50_000;
+const CACHED_NOTES = 1_000;
+
+interface SignedNote {
+  treeSize: number;
+  rootHash: string;
+  note: string;
+  body: string;
+}
+
+/** One cache per database handle (the audit plugin and receipts build their own Tlog over the same one). */
+const caches = new WeakMap<object, { rows: Lru<number, Uint8Array>; notes: Lru<number, SignedNote> }>();
+function cacheOf(db: object) {
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = { rows: new Lru(CACHED_ROWS), notes: new Lru(CACHED_NOTES) }));
+  return cache;
+}
+
+/** A row needed for a size is not stored (yet). */
+class TreeBehind extends Error {}
 
 const beyondHead = (path: string, size: number, head: number) =>
   validationFailed([{ path, message: `tree size ${size} is beyond the head of the log (${head})` }]);
@@ -31,21 +54,64 @@ export function createTlog(ctx: AppContext) {
   const signer = logNoteSigner(ctx);
   const origin = ctx.config.LOG_ORIGIN;
 
-  /** Hashes of ranges of the first `size` leaves, after checking the tree has them. */
-  async function hashesOf(executor: Executor, size: number, ranges: Range[]): Promise<Buffer[]> {
-    if (size > (await treeSize(executor))) {
-      throw new AppError('AUDIT_TREE_INCOMPLETE', {
-        detail: { id: `Pohon belum memiliki ${size} daun; periksa GET /v1/audit/verify`, en: `The tree has fewer than ${size} leaves; check GET /v1/audit/verify` },
-      });
+  const cache = cacheOf(db);
+
+  /** Stored rows, from the cache where it has them, the rest in one query (then cached: rows never change). */
+  const cachedReader = (executor: Executor): RowReader => async (wanted) => {
+    const found = new Map<number, Uint8Array>();
+    const missing: number[] = [];
+    for (const row of wanted) {
+      const hit = cache.rows.get(row);
+      if (hit) found.set(row, hit);
+      else missing.push(row);
     }
-    return rangeHashes(ranges, treeRowReader(executor));
+    if (missing.length > 0) {
+      for (const [row, hashes] of await treeRowReader(executor)(missing)) {
+        cache.rows.set(row, hashes);
+        found.set(row, hashes);
+      }
+    }
+    return found;
+  };
+
+  /**
+   * Hashes of ranges of the first `size` leaves. The tree's rows are contiguous, so the row of leaf
+   * size - 1 (read with the others) proves the tree reaches `size`: no count, no head read. Without
+   * it, the size is beyond the head (422) or the catch-up has not reached it yet (503, Retry-After).
+   */
+  async function hashesOf(executor: Executor, size: number, ranges: Range[], path = 'treeSize'): Promise<Buffer[]> {
+    if (size === 0) return rangeHashes(ranges, cachedReader(executor));
+    const read = cachedReader(executor);
+    let reaches = true;
+    const hashes = await rangeHashes([[size - 1, size], ...ranges], async (wanted) => {
+      const found = await read(wanted);
+      reaches = found.has(size - 1);
+      if (!reaches) throw new TreeBehind();
+      return found;
+    }).catch(async (err: unknown) => {
+      if (!(err instanceof TreeBehind) || reaches) throw err;
+      const head = (await readHead(executor)).seq;
+      if (size > head) throw beyondHead(path, size, head);
+      throw new AppError('AUDIT_TREE_INCOMPLETE', {
+        headers: { 'retry-after': '5' },
+        detail: {
+          id: `Pohon Merkle belum mencapai ukuran ${size} (pengisian sedang berjalan, atau lihat GET /v1/audit/verify); coba lagi nanti`,
+          en: `The Merkle tree does not reach size ${size} yet (its catch-up is running, or check GET /v1/audit/verify); try again later`,
+        },
+      });
+    });
+    return hashes.slice(1);
   }
 
-  /** The signed checkpoint note of a tree size (Ed25519 is deterministic: the same note every time). */
-  async function note(size: number, executor: Executor = db): Promise<{ treeSize: number; rootHash: string; note: string; body: string }> {
-    const root = size === 0 ? await rootAt(0, treeRowReader(executor)) : ((await hashesOf(executor, size, [[0, size]]))[0] as Buffer);
+  /** The signed checkpoint note of a tree size (Ed25519 is deterministic: the same note every time, so cached). */
+  async function note(size: number, executor: Executor = db): Promise<SignedNote> {
+    const cached = cache.notes.get(size);
+    if (cached) return cached;
+    const root = size === 0 ? EMPTY_ROOT : ((await hashesOf(executor, size, [[0, size]]))[0] as Buffer);
     const body = checkpointBody({ origin, treeSize: size, rootHash: root });
-    return { treeSize: size, rootHash: b64(root), note: signNote(body, signer), body };
+    const signed = { treeSize: size, rootHash: b64(root), note: signNote(body, signer), body };
+    cache.notes.set(size, signed);
+    return signed;
   }
 
   async function headSeq(): Promise<number> {
@@ -58,9 +124,8 @@ export function createTlog(ctx: AppContext) {
 
     /** RFC 9162 2.1.3 for the event `seq` in the tree of `treeSize` (default: the head). */
     async inclusion(seq: number, size?: number) {
-      const head = await headSeq();
-      const n = size ?? head;
-      if (n > head) throw beyondHead('treeSize', n, head);
+      // With an explicit size the head is not read: hashesOf finds out whether the tree reaches it.
+      const n = size ?? (await headSeq());
       if (seq > n) throw validationFailed([{ path: 'seq', message: `seq ${seq} is not in a tree of size ${n}` }]);
       const m = seq - 1;
       const ranges = inclusionRanges(m, 0, n);
@@ -70,10 +135,8 @@ export function createTlog(ctx: AppContext) {
 
     /** RFC 9162 2.1.4 between two tree sizes. */
     async consistency(from: number, to: number) {
-      const head = await headSeq();
-      if (to > head) throw beyondHead('to', to, head);
       if (from > to) throw validationFailed([{ path: 'from', message: 'from must not exceed to' }]);
-      return { from, to, hashes: (await hashesOf(db, to, consistencyRanges(from, to))).map(b64) };
+      return { from, to, hashes: (await hashesOf(db, to, consistencyRanges(from, to), 'to')).map(b64) };
     },
 
     /** The latest size with cosignatures: its note carries the log's signature and every cosignature. */
