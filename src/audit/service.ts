@@ -73,6 +73,8 @@ function checkHead(v: Pick<ChainVerifier, 'fail'>, head: HeadState): void {
 export function createAuditService(ctx: AppContext) {
   const { db } = ctx.database;
   const tlog = createTlog(ctx);
+  /** The highest head this process has read after a WAL flush: everything up to it is on disk. */
+  let flushedSeq = 0;
   const filtersOf = (q: EventsQuery): EventFilters => ({ from: q.from, to: q.to, timeZone: ctx.config.LOCAL_TIMEZONE, action: q.action, entityId: q.entityId });
 
   // Its own transaction: reading the log is recorded even though nothing else changes.
@@ -180,15 +182,21 @@ export function createAuditService(ctx: AppContext) {
     async checkpoint(q: { treeSize?: number | undefined; cosigned?: 'true' | 'false' | undefined } = {}) {
       // Decisions commit without waiting for the disk (see flushWal): never sign a head that a
       // crash could still take back.
-      await flushWal(db);
-      const head = await readHead(db);
+      // A past size at or below a head already flushed is durable already: no flush, no head read.
+      const durable = q.cosigned !== 'true' && q.treeSize !== undefined && q.treeSize <= flushedSeq;
+      if (!durable) await flushWal(db);
+      const head = durable ? { seq: flushedSeq, hash: null } : await readHead(db);
+      if (!durable) flushedSeq = Math.max(flushedSeq, head.seq);
       const cosigned = q.cosigned === 'true' ? await tlog.cosigned() : undefined;
       const seq = cosigned?.treeSize ?? q.treeSize ?? head.seq;
       if (seq > head.seq) throw validationFailed([{ path: 'treeSize', message: `tree size ${seq} is beyond the head of the log (${head.seq})` }]);
-      const hash = seq === head.seq ? head.hash : seq === 0 ? GENESIS_HASH : await hashAt(db, seq);
+      // The event's hash and the note (cached per size once signed) in parallel.
+      const [hash, signed] = await Promise.all([
+        seq === head.seq && head.hash !== null ? head.hash : seq === 0 ? GENESIS_HASH : hashAt(db, seq),
+        cosigned ?? tlog.note(seq),
+      ]);
       if (hash === null) throw notFound({ id: `Peristiwa ${seq} tidak ada di log`, en: `Event ${seq} is missing from the log` });
       const payload = { seq, hash, at: ctx.clock().toISOString() };
-      const signed = cosigned ?? (await tlog.note(seq));
       return {
         ...payload,
         jws: await signJson(ctx.keys.auditSigningKey, 'gerbang-checkpoint+jws', payload),
