@@ -12,7 +12,10 @@ const asBuffer = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.fro
  * hashes the subtrees the leaf completes with their stored left siblings.
  * The leaf is stored only when the tree reaches `index` (leaf index - 1 exists): while the start-up
  * catch-up (tree-backfill.ts) is still behind, the append leaves the tree alone and the catch-up
- * takes the event in order, under the same head lock. A missing sibling despite that (rows removed
+ * takes the event in order, under the same head lock. A leaf already stored at `index` (the head
+ * moved back by hand over deleted events) is kept: the tree keeps the evidence, and the append and
+ * the decision it records go on; proofs at that size then disagree with the rewritten events, which
+ * is what they are for. A missing sibling despite that (rows removed
  * behind the triggers' back) leaves a NULL, which the NOT NULL column refuses: never a gap.
  */
 export function treeLeafCte(index: number, leaf: Buffer): SQL {
@@ -28,7 +31,8 @@ export function treeLeafCte(index: number, leaf: Buffer): SQL {
     )
     insert into audit_tree (leaf_index, hashes)
     select ${index}::bigint, case when count(*) = count(h) then string_agg(h, ''::bytea order by level) end from up
-    having ${index}::bigint = 0 or exists (select 1 from audit_tree where leaf_index = ${index}::bigint - 1)`;
+    having ${index}::bigint = 0 or exists (select 1 from audit_tree where leaf_index = ${index}::bigint - 1)
+    on conflict (leaf_index) do nothing`;
 }
 
 export async function treeSize(db: Executor): Promise<number> {
@@ -77,6 +81,6 @@ export async function appendWithBuilder(tx: Tx, builder: TreeBuilder, leaves: re
 export async function appendTreeLeaves(tx: Tx, first: number, leaves: readonly Buffer[]): Promise<void> {
   if (leaves.length === 0) return;
   const builder = await treeBuilderAtEnd(tx);
-  if (builder.size > first) throw new Error(`the tree already has leaf ${first}`);
+  // Behind: the catch-up takes them. Ahead (the head moved back by hand): the stored leaves stay.
   if (builder.size === first) await appendWithBuilder(tx, builder, leaves);
 }
