@@ -76,7 +76,7 @@ export async function tableCounts(url: string): Promise<{ memberships: number; a
 function rosterQuery(projectId: string): { sql: string; params: unknown[] } {
   let captured: SQL | undefined;
   const capture = { execute: async (query: SQL) => { captured = query; return { rows: [{ version: '0', rows: [] }] }; } };
-  void loadRoster(capture as unknown as Executor, projectId);
+  void loadRoster(capture as unknown as Executor, projectId, 'Asia/Jakarta');
   if (!captured) throw new Error('loadRoster sent no query');
   const { sql, params } = new PgDialect().sqlToQuery(captured);
   return { sql, params };

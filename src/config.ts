@@ -62,6 +62,9 @@ export const configSchema = z
     BPJS_DEADLINE_MS: positiveInt.default(6000),
     BPJS_BREAKER_RESET_MS: positiveInt.default(30000),
     MEMBERSHIP_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
+    // Which version of perwali-palembang-3-2025 new decisions are made under; stored decisions
+    // keep and replay their own.
+    POLICY_VERSION: z.enum(['1', '2'], { message: 'policy version 1 or 2' }).default('2').transform(Number).pipe(z.union([z.literal(1), z.literal(2)])),
     LOCAL_TIMEZONE: z.string().refine(isIanaZone, 'an IANA time zone such as Asia/Jakarta').default('Asia/Jakarta'),
     RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
     AUTH_FAILURES_PER_MINUTE: positiveInt.default(100),

@@ -42,7 +42,7 @@ export function createDashboardService(ctx: AppContext, gate: Gate) {
   const projects = createProjectService(ctx);
   const roster = createRosterService(ctx);
   const compliance = createComplianceService(ctx, gate);
-  const verify = createVerifyService(ctx);
+  const verify = createVerifyService(ctx, gate);
   const decisions = createDisbursementService(ctx, gate);
   const audit = createAuditService(ctx);
   const contractors = createContractorService(ctx);

@@ -16,7 +16,7 @@ import { errorMessage, withinDeadline } from '../memberships/deadline.ts';
 import { projectNotFound } from '../projects/access.ts';
 import { seesWorkerIdentities } from './access.ts';
 import type { Decision } from './decision.ts';
-import { evidenceSha256, providerFailureOf, type EvidenceDocument, type ProviderFailure } from './evidence.ts';
+import { evidenceDocument, evidenceSha256, providerFailureOf, type ProviderFailure } from './evidence.ts';
 import type { Gate } from './gate.ts';
 import { advisoryLockKey, createInFlight, inProgress, keyReused, requestSha256 } from './idempotency.ts';
 import { renderDecision, storedReasons, type DecisionBody } from './render.ts';
@@ -100,15 +100,14 @@ export function createDecider(ctx: AppContext, gate: Gate) {
    * answers what to refresh (the caller refreshes outside it and decides again, once).
    */
   async function decideInTransaction(
-    meta: RequestMeta, body: DecisionRequest, ref: ProjectRef, key: string, requestHash: string, valueDate: string, mayRefresh: boolean,
-    providerFailure: ProviderFailure | null = null,
+    meta: RequestMeta, body: DecisionRequest, ref: ProjectRef, key: string, requestHash: string, valueDate: string, today: string,
+    mayRefresh: boolean, providerFailure: ProviderFailure | null = null,
   ) {
     const { sub } = meta.auth;
     return db.transaction(async (tx) => {
       const start = await beginDecision(tx, { lockKey: advisoryLockKey(sub, key), sub, key, ref });
       if (!start.locked) throw inProgress();
       if (start.idem) return { kind: 'stored' as const, idem: start.idem };
-      const today = ctx.today();
       if (valueDate < today) throw pastValueDate(today);
       if (!start.inputs) throw projectNotFound();
       if (valueDate > start.inputs.valueDateLimit) throw valueDateTooLate(start.inputs.valueDateLimit);
@@ -116,16 +115,15 @@ export function createDecider(ctx: AppContext, gate: Gate) {
 
       const decidedAt = ctx.clock();
       const roster = await gate.rosterOf(tx, project.id, version);
-      const request = { stage: body.stage, valueDate, final: body.final ?? false };
-      const e = gate.evaluateRequest(project, approvals, request, roster, decidedAt.getTime());
+      const holidays = await gate.holidaysFor(tx, project.startDate, valueDate);
+      const request = { stage: body.stage, valueDate, final: body.final ?? false, amount: body.amount };
+      const inputs = { head: project, approvals, approvedTotal: Number(start.inputs.approvedTotal), holidays };
+      const e = gate.evaluateRequest(inputs, request, roster, decidedAt.getTime());
       if (mayRefresh && (e.checked.staleNiks.length > 0 || e.staleRegistration !== null)) {
         return { kind: 'stale' as const, stale: { niks: e.checked.staleNiks, registrationNumber: e.staleRegistration } };
       }
       const { result } = e;
-      const evidence: EvidenceDocument = {
-        project: e.project, registration: e.registration, request, approvals, workersSha256: e.checked.sha256,
-        ...(providerFailure ? { providerFailure } : {}),
-      };
+      const evidence = { ...evidenceDocument(e.evidence, e.checked.sha256), ...(providerFailure ? { providerFailure } : {}) };
       const hash = evidenceSha256(evidence);
       const record: Decision = {
         id: randomUUID(),
@@ -188,7 +186,9 @@ export function createDecider(ctx: AppContext, gate: Gate) {
     try {
       const requestHash = requestSha256(body);
       const ref: ProjectRef = body.projectId !== undefined ? { id: body.projectId } : { code: body.projectCode ?? '' };
-      const valueDate = body.valueDate ?? ctx.today();
+      // Change 11: one "today" per request, fixed when it arrived, for its value date and the past check.
+      const today = ctx.today();
+      const valueDate = body.valueDate ?? today;
       // Staleness comes from the cached roster (keyed by the roster version) and the project's
       // registration row, both read in the transaction anyway: when nothing is stale, deciding
       // costs no extra query. When something is, that transaction ends without a decision, the
@@ -197,7 +197,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       let providerFailure: ProviderFailure | null = null;
       for (let attempt = 1; ; attempt++) {
         try {
-          const outcome = await decideInTransaction(meta, body, ref, key, requestHash, valueDate, mayRefresh, providerFailure);
+          const outcome = await decideInTransaction(meta, body, ref, key, requestHash, valueDate, today, mayRefresh, providerFailure);
           if (outcome.kind === 'stored') return answerStored(meta, outcome.idem, requestHash);
           if (outcome.kind === 'stale') {
             providerFailure = await refresh(meta, log, outcome.stale);

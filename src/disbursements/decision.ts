@@ -1,6 +1,6 @@
 // The disbursement decision as Gerbang reads it back: one read model for the API's answers, the
 // access rules and the signed receipt. repository.ts `decisionColumns` is the SQL that fills it.
-import type { PolicyResult, ReasonCode, Severity } from '../policy/index.ts';
+import type { PolicyResult, ReasonCode, ReasonParams, Severity } from '../policy/index.ts';
 
 /** A reason as stored with its decision: the named workers, and the figures its message quotes. */
 export interface StoredReason {
@@ -9,7 +9,7 @@ export interface StoredReason {
   severity: Severity;
   retryable: boolean;
   workers?: Array<{ assignmentId: string; nik: string; name: string }>;
-  params?: { paid?: number; requiredForPayment: number; shortfall: number };
+  params?: ReasonParams;
 }
 
 export interface Decision {

@@ -15,7 +15,8 @@ export function storedReasons(result: PolicyResult): StoredReason[] {
     severity: r.severity,
     retryable: r.retryable,
     ...(r.workers ? { workers: r.workers.map((w) => ({ assignmentId: w.assignmentId, nik: w.nik, name: w.name })) } : {}),
-    ...(r.code === 'PREMIUM_SHORTFALL'
+    // Version 2 attaches the figures its messages quote; version 1's come from the premium.
+    ...(r.params !== undefined ? { params: r.params } : r.code === 'PREMIUM_SHORTFALL'
       ? { params: { ...(result.premium.paid === null ? {} : { paid: result.premium.paid }), requiredForPayment: result.premium.requiredForPayment, shortfall: result.premium.shortfall } }
       : {}),
   }));

@@ -7,7 +7,7 @@ import type { PolicyApproval } from '../policy/index.ts';
 import type { DecisionScope } from './access.ts';
 import type { Decision } from './decision.ts';
 import type { EvidenceDocument } from './evidence.ts';
-import type { RawRosterRow, EvidenceWorker } from './roster.ts';
+import type { EvidenceRosterV2, EvidenceWorker, RawRoster } from './roster.ts';
 
 export type ProjectRef = { id: string } | { code: string };
 
@@ -30,6 +30,8 @@ export interface ProjectHead {
   regStatus: string | null;
   regPremiumPaid: string | null;
   regVerifiedAtMs: number | null;
+  /** BPJS's required premium on the registration row (policy v2, change 7); null when it gave none. */
+  regPremiumRequired: string | null;
 }
 
 export interface StoredKey {
@@ -46,6 +48,8 @@ const versionOf = (projectId: SQL): SQL => sql`coalesce((select v.version::text 
 export interface DecisionInputs {
   project: ProjectHead;
   approvals: PolicyApproval[];
+  /** The sum of the APPROVED, unvoided amounts (policy v2, change 12), read under the same lock. */
+  approvedTotal: string;
   version: string;
   /** The latest valueDate a request may carry: maintenanceEndDate (or endDate) + 365 days (migration 0014). */
   valueDateLimit: string;
@@ -84,19 +88,28 @@ export async function readDecisionInputs(db: Executor, projectId: string): Promi
 }
 
 /**
- * Every assignment of the project with every stored membership row (coverage) of its NIK, as one
- * JSON value, with the version.
+ * The project's whole roster in one round trip: every assignment (with its recorded span), every
+ * stored coverage of their NIKs (one row per coverage), those coverages' earlier periods (for
+ * continuous coverage), and the project's corrections with their local date, read at one version.
  */
-export async function loadRoster(db: Executor, projectId: string) {
-  const [row] = await rows<{ version: string; rows: RawRosterRow[] }>(db, sql`
-    select ${versionOf(sql`${projectId}`)} as version, coalesce((
-      select json_agg(json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date, (
-        select json_agg(json_build_array(m.found, m.kpj, m.status, m.programs, m.coverage_start, m.coverage_end, m.segment,
-          m.project_number, m.employer_npp, (extract(epoch from m.as_of) * 1000)::float8,
-          (extract(epoch from m.updated_at) * 1000)::float8) order by m.coverage)
-        from memberships m where m.nik = a.nik)))
-      from assignments a where a.project_id = ${projectId} and not a.cancelled), '[]'::json) as rows`);
-  return row as { version: string; rows: RawRosterRow[] };
+export async function loadRoster(db: Executor, projectId: string, timeZone: string): Promise<RawRoster> {
+  const [row] = await rows<RawRoster>(db, sql`
+    with a as (select * from assignments where project_id = ${projectId}),
+    n as (select distinct nik from a)
+    select ${versionOf(sql`${projectId}`)} as version,
+      coalesce((select json_agg(json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date,
+        a.reported_start_date, a.reported_end_date, a.cancelled)) from a), '[]'::json) as assignments,
+      coalesce((select json_agg(json_build_array(m.nik, m.found, m.kpj, m.status, m.programs, m.coverage_start, m.coverage_end,
+        m.segment, m.project_number, m.employer_npp, (extract(epoch from m.as_of) * 1000)::float8,
+        (extract(epoch from m.updated_at) * 1000)::float8, m.coverage) order by m.nik, m.coverage)
+        from memberships m join n on n.nik = m.nik), '[]'::json) as memberships,
+      coalesce((select json_agg(json_build_array(h.nik, h.coverage, h.record->>'coverageStart', h.record->>'coverageEnd') order by h.id)
+        from membership_history h join n on n.nik = h.nik
+        where coalesce((h.record->>'found')::boolean, true) and h.record->>'status' = 'ACTIVE'), '[]'::json) as history,
+      coalesce((select json_agg(json_build_array(c.id, c.assignment_id, a.nik, a.name,
+        (c.corrected_at at time zone ${timeZone})::date::text, c.before) order by c.corrected_at)
+        from roster_corrections c join a on a.id = c.assignment_id), '[]'::json) as corrections`);
+  return row as RawRoster;
 }
 
 /** loadRoster for many projects (the forecast's cold start): the same rows, in one flat statement, grouped here. */
@@ -182,8 +195,9 @@ export async function findDecisionWithEvidence(db: Executor, id: string): Promis
   return row ?? null;
 }
 
-export async function findEvidenceWorkers(db: Executor, sha256: string): Promise<EvidenceWorker[] | null> {
-  const [row] = await rows<{ body: EvidenceWorker[] }>(db, sql`select body from decision_evidence where sha256 = ${sha256}`);
+/** The content-addressed roster part of a decision's evidence: v1's workers, or v2's assignments and persons. */
+export async function findEvidenceWorkers(db: Executor, sha256: string): Promise<EvidenceWorker[] | EvidenceRosterV2 | null> {
+  const [row] = await rows<{ body: EvidenceWorker[] | EvidenceRosterV2 }>(db, sql`select body from decision_evidence where sha256 = ${sha256}`);
   return row?.body ?? null;
 }
 

@@ -1,123 +1,126 @@
-// A project's roster joined to its workers' memberships, loaded once per roster version and turned
-// into the policy's `workers` for a period. Loading and hashing 1,000 rows costs milliseconds; the
-// version (bumped by database triggers on any change) lets every later decision reuse them.
-// A worker's NIK may hold several coverages (contract 2.2): every one is loaded (`coverages`), and
-// version 1's one membership is the one that fits the project best (policy/v1-input.ts).
+// A project's roster (assignments with their recorded spans) and its workers' coverages, loaded
+// once per roster version and turned into either policy version's input for a request. Who is
+// checked is the policy's own answer (policy/checked.ts), here memoised per version, period and
+// freshness state; loading and hashing 1,000 rows costs milliseconds, and the version (bumped by
+// database triggers on any change) lets every later decision reuse them.
 import { canonicalJson, sha256Hex } from '../canonical-json.ts';
-import type { FitContext } from '../policy/coverage.ts';
-import { toDayNumber, type IsoDate, type Period, type PolicyMembership, type PolicyWorker } from '../policy/index.ts';
-import { v1Lookup } from '../policy/v1-input.ts';
-import type { CoverageV2, PersonV2 } from '../policy/v2/types.ts';
+import {
+  checkedSet, toDayNumber, v1FitContext, v1Lookup,
+  type AssignmentV2, type CorrectionV2, type CoverageV2, type IsoDate, type PersonV2, type PolicyApproval,
+  type Period, type PolicyMembership, type PolicyWorker, type ProjectV2,
+} from '../policy/index.ts';
 import { WeightedLru } from './lru.ts';
 
-/** One worker of the stored evidence: the policy's input plus when BPJS's status was had. */
+/** One worker of a version 1 decision's stored evidence: the policy's input plus when BPJS's status was had. */
 export type EvidenceWorker = PolicyWorker & { verifiedAt: string | null };
 
-/** One stored coverage (current record) of a NIK, complete enough to judge, with when it stops being fresh. */
-export type StoredCoverage = Omit<CoverageV2, 'fresh' | 'history'> & { expiresAtMs: number };
+/** One person of a version 2 decision's stored evidence. */
+export type EvidencePerson = PersonV2 & { verifiedAt: string | null };
 
-export interface RosterRow {
-  assignmentId: string;
+/** A version 2 decision's stored roster part: the checked assignments and their persons. */
+export interface EvidenceRosterV2 {
+  assignments: AssignmentV2[];
+  persons: EvidencePerson[];
+}
+
+/** A stored coverage row, with when it stops being fresh. */
+type StoredCoverage = Omit<CoverageV2, 'fresh'> & { expiresAtMs: number };
+
+interface StoredPerson {
   nik: string;
-  name: string;
-  kpj: string | null;
-  startDate: IsoDate;
-  endDate: IsoDate | null;
-  startDay: number;
-  endDay: number | null;
-  /** null: no membership row for the NIK; false: BPJS said it knows no such person. */
+  /** null: no row for the NIK; false: BPJS said (as of notFoundExpiresAtMs) it knows no such person. */
   found: boolean | null;
-  /** Every current coverage of the NIK complete enough to judge (found rows only), in key order. */
-  coverages: StoredCoverage[];
-  /** found = false: when that answer stops being fresh. */
   notFoundExpiresAtMs: number | null;
-  /** When the NIK's rows stop being fresh: the earliest expiry of any of them (null: no row). */
-  expiresAtMs: number | null;
-  /** The latest asOf among the NIK's rows (null: no row). */
+  coverages: StoredCoverage[];
   verifiedAt: string | null;
 }
 
-/** The checked workers for one period and freshness state, with their content address. */
-export interface CheckedWorkers {
-  workers: EvidenceWorker[];
-  sha256: string;
-  canonical: string;
-  /**
-   * The NIKs (distinct, sorted) among them whose BPJS status is missing or too old at that moment
-   * (any coverage): what a live upstream should refresh before this request is decided. From the
-   * cached roster, so knowing that nothing is stale costs no query.
-   */
-  staleNiks: string[];
-}
+/** The checked part of the roster for one request, in the shape its policy version takes. */
+export type CheckedWorkers = { period: Period; sha256: string; canonical: string; staleNiks: string[] } & (
+  | { version: 1; workers: EvidenceWorker[] }
+  | { version: 2; roster: EvidenceRosterV2 });
 
 export interface Roster {
   projectId: string;
   version: string;
-  rows: RosterRow[];
-  /** expiresAtMs of every stored row (coverage) of the roster's NIKs, ascending: the stale ones at t are a prefix. */
+  assignments: AssignmentV2[];
+  persons: Map<string, StoredPerson>;
+  /** The project's corrections (2.1), oldest first. */
+  corrections: CorrectionV2[];
+  /** expiresAtMs of every stored status, ascending: the stale ones at t are a prefix. */
   expiries: number[];
   checked: Map<string, CheckedWorkers>;
 }
 
-/** One stored membership row of the NIK as the repository returns it: a compact JSON array, in this order. */
-export type RawCoverage = [
-  found: boolean, kpj: string | null, status: string | null, programs: string[] | null,
-  coverageStart: string | null, coverageEnd: string | null, segment: string | null, projectNumber: string | null,
-  employerNpp: string | null, asOfMs: number, changedAtMs: number,
-];
-
-/** As the repository returns a row: a compact JSON array, in this order (coverages null: none stored). */
-export type RawRosterRow = [
+/** As the repository returns them: compact JSON arrays, in these orders. */
+export type RawAssignment = [
   assignmentId: string, nik: string, name: string, kpj: string | null, startDate: string, endDate: string | null,
-  coverages: RawCoverage[] | null,
+  reportedStartDate: string | null, reportedEndDate: string | null, cancelled: boolean,
 ];
+export type RawMembership = [
+  nik: string, found: boolean, kpj: string | null, status: string | null, programs: string[] | null,
+  coverageStart: string | null, coverageEnd: string | null, segment: string | null, projectNumber: string | null,
+  employerNpp: string | null, asOfMs: number, changedAtMs: number, coverage: string,
+];
+/** An earlier record of a coverage (its key as the database computes it, migration 0022). */
+export type RawHistory = [nik: string, coverage: string, coverageStart: string | null, coverageEnd: string | null];
+export type RawCorrection = [id: string, assignmentId: string, nik: string, name: string, correctedOn: string, before: CorrectionV2['before']];
+
+export interface RawRoster {
+  version: string;
+  assignments: RawAssignment[];
+  memberships: RawMembership[];
+  history: RawHistory[];
+  corrections: RawCorrection[];
+}
 
 const SEGMENTS = new Set(['JAKON', 'PU', 'BPU']);
 const CHECKED_MEMO_LIMIT = 32;
-
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function toRow(raw: RawRosterRow, maxAgeMs: number): RosterRow {
-  const [assignmentId, nik, name, kpj, startDate, endDate, stored] = raw;
-  let found: boolean | null = null;
-  let notFoundExpiresAtMs: number | null = null;
-  let expiresAtMs: number | null = null;
-  let latestAsOfMs: number | null = null;
-  const coverages: StoredCoverage[] = [];
-  for (const [rowFound, memberKpj, status, programs, coverageStart, coverageEnd, segment, projectNumber, employerNpp, asOfMs, changedAtMs] of stored ?? []) {
-    const expires = asOfMs + maxAgeMs;
-    expiresAtMs = expiresAtMs === null ? expires : Math.min(expiresAtMs, expires);
-    latestAsOfMs = latestAsOfMs === null ? asOfMs : Math.max(latestAsOfMs, asOfMs);
-    if (!rowFound) {
-      found = found ?? false;
-      notFoundExpiresAtMs = Math.max(notFoundExpiresAtMs ?? 0, expires);
+export function buildRoster(projectId: string, raw: RawRoster, maxAgeMs: number): Roster {
+  const assignments = raw.assignments.map(([assignmentId, nik, name, kpj, startDate, endDate, reportedStartDate, reportedEndDate, cancelled]): AssignmentV2 =>
+    ({ assignmentId, nik, name, kpj, startDate, endDate, reportedStartDate, reportedEndDate, cancelled }));
+  const history = new Map<string, Array<{ coverageStart: IsoDate; coverageEnd: IsoDate | null }>>();
+  for (const [nik, coverage, coverageStart, coverageEnd] of raw.history) {
+    if (coverageStart === null) continue;
+    const key = `${nik}|${coverage}`;
+    let list = history.get(key);
+    if (list === undefined) history.set(key, (list = []));
+    list.push({ coverageStart, coverageEnd });
+  }
+  const persons = new Map<string, StoredPerson>();
+  const expiries: number[] = [];
+  for (const [nik, found, kpj, status, programs, coverageStart, coverageEnd, segment, projectNumber, employerNpp, asOfMs, changedAtMs, coverage] of raw.memberships) {
+    let person = persons.get(nik);
+    if (person === undefined) persons.set(nik, (person = { nik, found: null, notFoundExpiresAtMs: null, coverages: [], verifiedAt: null }));
+    const expiresAtMs = asOfMs + maxAgeMs;
+    expiries.push(expiresAtMs);
+    const asOf = iso(asOfMs);
+    if (person.verifiedAt === null || asOf > person.verifiedAt) person.verifiedAt = asOf;
+    if (!found) {
+      person.found = person.found ?? false;
+      person.notFoundExpiresAtMs = Math.max(person.notFoundExpiresAtMs ?? 0, expiresAtMs);
       continue;
     }
-    found = true;
+    person.found = true;
     // A found record missing what the policy judges cannot be trusted: it counts as unverified.
     if (status === null || coverageStart === null || segment === null || !SEGMENTS.has(segment)) continue;
-    coverages.push({
-      nik, kpj: memberKpj, status: status === 'ACTIVE' ? 'ACTIVE' : 'INACTIVE', programs: programs ?? [],
-      coverageStart, coverageEnd, segment: segment as PolicyMembership['segment'], projectNumber, employerNpp,
-      asOf: iso(asOfMs), changedAt: iso(changedAtMs), expiresAtMs: expires,
+    person.coverages.push({
+      nik, kpj, status: status === 'ACTIVE' ? 'ACTIVE' : 'INACTIVE', programs: programs ?? [], coverageStart, coverageEnd,
+      segment: segment as PolicyMembership['segment'], projectNumber, employerNpp, asOf, changedAt: iso(changedAtMs),
+      history: history.get(`${nik}|${coverage}`)
+        ?.filter((h) => h.coverageStart !== coverageStart || h.coverageEnd !== coverageEnd) ?? [],
+      expiresAtMs,
     });
   }
-  return {
-    assignmentId, nik, name, kpj, startDate, endDate,
-    startDay: toDayNumber(startDate),
-    endDay: endDate === null ? null : toDayNumber(endDate),
-    found, coverages, notFoundExpiresAtMs, expiresAtMs,
-    verifiedAt: latestAsOfMs === null ? null : iso(latestAsOfMs),
-  };
+  const corrections = raw.corrections.map(([id, assignmentId, nik, name, correctedOn, before]): CorrectionV2 =>
+    ({ id, assignmentId, nik, name, correctedOn, before }));
+  expiries.sort((a, b) => a - b);
+  return { projectId, version: raw.version, assignments, persons, corrections, expiries, checked: new Map() };
 }
 
-export function buildRoster(projectId: string, version: string, raw: readonly RawRosterRow[], maxAgeMs: number): Roster {
-  const rows = raw.map((r) => toRow(r, maxAgeMs));
-  const expiries = raw.flatMap((r) => (r[6] ?? []).map((c) => c[9] + maxAgeMs)).sort((a, b) => a - b);
-  return { projectId, version, rows, expiries, checked: new Map() };
-}
-
-/** How many rows are stale at `nowMs`; since staleness only grows with time, it names the set. */
+/** How many statuses are stale at `nowMs`; since staleness only grows with time, it names the set. */
 function staleCount(expiries: readonly number[], nowMs: number): number {
   let lo = 0;
   let hi = expiries.length;
@@ -129,57 +132,62 @@ function staleCount(expiries: readonly number[], nowMs: number): number {
   return lo;
 }
 
-/** No status at all, or one older than MEMBERSHIP_MAX_AGE_HOURS: worth asking the upstream again. */
-const isStale = (row: RosterRow, nowMs: number): boolean => row.found === null || row.expiresAtMs === null || row.expiresAtMs < nowMs;
-
-/** BPJS's answer for the row's NIK as it stands at `nowMs`, in the shape the coverage chooser reads. */
-function personAt(row: RosterRow, nowMs: number): PersonV2 {
-  if (row.found === null) return { nik: row.nik, lookup: 'UNVERIFIED', coverages: [] };
-  const coverages = row.coverages.map(({ expiresAtMs, ...c }): CoverageV2 => ({ ...c, fresh: expiresAtMs >= nowMs, history: [] }));
-  if (row.found === false) {
-    const fresh = row.notFoundExpiresAtMs !== null && row.notFoundExpiresAtMs >= nowMs;
-    return { nik: row.nik, lookup: fresh ? 'NOT_FOUND' : 'UNVERIFIED', coverages: [] };
+/** BPJS's answer for a NIK as it stands at `nowMs` (policy v2's person). */
+function personAt(stored: StoredPerson | undefined, nik: string, nowMs: number): EvidencePerson {
+  if (stored === undefined || stored.found === null) return { nik, lookup: 'UNVERIFIED', coverages: [], verifiedAt: null };
+  const coverages = stored.coverages.map(({ expiresAtMs, ...c }): CoverageV2 => ({ ...c, fresh: expiresAtMs >= nowMs }));
+  if (stored.found === false) {
+    const fresh = stored.notFoundExpiresAtMs !== null && stored.notFoundExpiresAtMs >= nowMs;
+    return { nik, lookup: fresh ? 'NOT_FOUND' : 'UNVERIFIED', coverages: [], verifiedAt: stored.verifiedAt };
   }
-  return { nik: row.nik, lookup: 'FOUND', coverages };
+  return { nik, lookup: 'FOUND', coverages, verifiedAt: stored.verifiedAt };
 }
 
-const byNikThenAssignment = (a: RosterRow, b: RosterRow): number =>
-  a.nik !== b.nik ? (a.nik < b.nik ? -1 : 1) : a.assignmentId < b.assignmentId ? -1 : a.assignmentId > b.assignmentId ? 1 : 0;
+/** No status at all, or one older than MEMBERSHIP_MAX_AGE_HOURS: worth asking the upstream again. */
+function isStale(p: EvidencePerson): boolean {
+  return p.lookup === 'UNVERIFIED' || p.coverages.some((c) => !c.fresh);
+}
+
+export interface CheckedRequest {
+  project: ProjectV2;
+  approvals: readonly PolicyApproval[];
+  valueDate: IsoDate;
+}
 
 /**
- * The workers whose assignment overlaps the period, as the policy takes them (sorted by NIK, then
- * assignment), with lookups judged at `nowMs`: each worker's membership is the coverage that fits
- * the project best (`fit`; a fresh one before any stale one). Memoised per period, freshness state
- * and fit.
+ * The workers a request checks under `version`, as that version takes them (sorted by NIK, then
+ * assignment), with freshness judged at `nowMs`. Memoised per version, period, freshness state and
+ * (for version 1, whose one membership per worker depends on it) the project's numbers.
  */
-export function checkedWorkers(roster: Roster, period: Period, nowMs: number, fit: FitContext): CheckedWorkers {
-  const key = `${period.from}|${period.to}|${staleCount(roster.expiries, nowMs)}|${fit.registrationNumber ?? ''}|${fit.contractorEmployerNpp ?? ''}|${fit.puNeedsEmployer}|${fit.jakonUnjudged}`;
+export function checkedWorkers(roster: Roster, version: 1 | 2, req: CheckedRequest, nowMs: number): CheckedWorkers {
+  const set = checkedSet(version, req.project.startDate, req.approvals, req.valueDate, roster.assignments);
+  const fitKey = version === 1 ? `|${req.project.bpjsRegistrationNumber ?? ''}|${req.project.contractorEmployerNpp ?? ''}` : '';
+  const key = `${version}|${set.period.from}|${set.period.to}|${staleCount(roster.expiries, nowMs)}${fitKey}`;
   const memo = roster.checked.get(key);
   if (memo) return memo;
-  const fromDay = toDayNumber(period.from);
-  const toDay = toDayNumber(period.to);
-  const rows = roster.rows.filter((r) => r.startDay <= toDay && (r.endDay === null || r.endDay >= fromDay)).sort(byNikThenAssignment);
-  const stale = new Set<string>();
-  for (const r of rows) if (isStale(r, nowMs)) stale.add(r.nik);
-  const workers = rows
-    .map((r): EvidenceWorker => {
-      const lastDay = r.endDay === null ? toDay : Math.min(r.endDay, toDay);
-      const { lookup, membership } = v1Lookup(personAt(r, nowMs), fit, lastDay, r.endDay === null || r.endDay >= toDay);
+  const persons = new Map(set.niks.map((nik) => [nik, personAt(roster.persons.get(nik), nik, nowMs)]));
+  const staleNiks = set.niks.filter((nik) => isStale(persons.get(nik) as EvidencePerson));
+  let result: CheckedWorkers;
+  if (version === 1) {
+    const valueDay = toDayNumber(set.period.to);
+    const fit = v1FitContext({ project: req.project });
+    const workers = set.assignments.map((a): EvidenceWorker => {
+      const person = persons.get(a.nik) as EvidencePerson;
+      const end = a.endDate === null ? null : toDayNumber(a.endDate);
+      const lastDay = end === null ? valueDay : Math.min(end, valueDay);
       return {
-        assignmentId: r.assignmentId,
-        nik: r.nik,
-        name: r.name,
-        kpj: r.kpj,
-        startDate: r.startDate,
-        endDate: r.endDate,
-        lookup,
-        membership,
-        // When BPJS's status was had: that of the coverage judged, else the NIK's latest answer.
-        verifiedAt: membership?.asOf ?? r.verifiedAt,
+        assignmentId: a.assignmentId, nik: a.nik, name: a.name, kpj: a.kpj, startDate: a.startDate, endDate: a.endDate,
+        ...v1Lookup(person, fit, lastDay, end === null || end >= valueDay),
+        verifiedAt: person.verifiedAt,
       };
     });
-  const canonical = canonicalJson(workers);
-  const result = { workers, sha256: sha256Hex(canonical), canonical, staleNiks: [...stale] };
+    const canonical = canonicalJson(workers);
+    result = { version, period: set.period, workers, sha256: sha256Hex(canonical), canonical, staleNiks };
+  } else {
+    const evidence: EvidenceRosterV2 = { assignments: set.assignments, persons: [...persons.values()] };
+    const canonical = canonicalJson(evidence);
+    result = { version, period: set.period, roster: evidence, sha256: sha256Hex(canonical), canonical, staleNiks };
+  }
   if (roster.checked.size >= CHECKED_MEMO_LIMIT) roster.checked.clear();
   roster.checked.set(key, result);
   return result;
@@ -187,7 +195,7 @@ export function checkedWorkers(roster: Roster, period: Period, nowMs: number, fi
 
 /** Each project's roster under its current version, bounded by the number of rows held. */
 export function createRosterCache(maxRows: number) {
-  const lru = new WeightedLru<string, Roster>(maxRows, (r) => r.rows.length);
+  const lru = new WeightedLru<string, Roster>(maxRows, (r) => r.assignments.length + r.persons.size);
   return {
     get(projectId: string, version: string): Roster | undefined {
       const roster = lru.get(projectId);

@@ -97,9 +97,16 @@ export const evidenceEntrySchema = z
     nik: z.string(),
     name: z.string().optional().describe('Absent for finance'),
     kpj: z.string().nullable().optional().describe('The roster KPJ; absent for finance'),
-    assignment: z.object({ startDate: z.string(), endDate: z.string().nullable() }),
+    assignment: z.object({
+      startDate: z.string(),
+      endDate: z.string().nullable(),
+      reportedStartDate: z.string().nullable().optional().describe('Policy v2: the recorded start, when a change moved it later'),
+      reportedEndDate: z.string().nullable().optional().describe('Policy v2: the recorded end, when a change moved it earlier'),
+    }),
     lookup: z.enum(['FOUND', 'NOT_FOUND', 'UNVERIFIED']).describe('What the gate could establish: a fresh record, a fresh "not known to BPJS", or neither'),
-    membership: membershipUsed.nullable().describe('The membership record as used (kept even when too old to count)'),
+    membership: membershipUsed.nullable().describe('The membership record as used (kept even when too old to count); policy v2: the coverage the judgement rests on'),
+    coverages: z.array(membershipUsed.extend({ fresh: z.boolean() })).optional()
+      .describe("Policy v2: every coverage of the person considered, fresh or not"),
     verifiedAt: z.string().nullable().describe("Time of BPJS's data for this NIK (asOf)"),
     outcome: z.enum(['COMPLIANT', 'NON_COMPLIANT', 'UNVERIFIED']),
     codes: z.array(z.enum(REASON_CODES)),
@@ -109,7 +116,7 @@ export const evidenceEntrySchema = z
 export const registrationEvidenceSchema = z
   .object({
     registrationNumber: z.string().nullable(),
-    source: z.enum(['snapshot', 'upstream']),
+    source: z.enum(['snapshot', 'upstream', 'registration']).describe("registration: policy v2, BPJS's registration record (either provider)"),
     state: z.enum(['FOUND', 'NOT_FOUND', 'UNVERIFIED']).nullable(),
     status: z.enum(['MENDAFTAR', 'PESERTA']).nullable(),
     premiumPaidUpstream: z.number().int().nullable(),
@@ -117,6 +124,16 @@ export const registrationEvidenceSchema = z
     contractValue: z.number().int(),
     vatPercent: z.string(),
     contractorEmployerNpp: z.string().nullable(),
+    premiumRequiredUpstream: z.number().int().nullable().optional().describe("Policy v2: BPJS's required premium, when its record gives one"),
+    approvedTotal: z.number().int().optional().describe('Policy v2: the APPROVED, unvoided amounts before this request'),
+    holidays: z.array(z.string()).optional().describe('Policy v2: the holidays of the years involved, as used for working days'),
+    corrections: z.array(z.object({
+      id: z.string(), assignmentId: z.string(), correctedOn: z.string(),
+      before: z.object({
+        startDate: z.string(), endDate: z.string().nullable(), reportedStartDate: z.string().nullable(),
+        reportedEndDate: z.string().nullable(), cancelled: z.boolean(),
+      }),
+    })).optional().describe('Policy v2: the corrections made since the period began'),
   })
   .meta({ id: 'DecisionEvidenceRegistration' });
 

@@ -8,14 +8,14 @@ import type { AppContext } from '../context.ts';
 import { createdAtIdCursor, decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { AppError } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
-import { evaluate, maskNik, type PolicyResult } from '../policy/index.ts';
+import { asMembership, evaluateVersioned, maskNik, type PolicyMembership, type PolicyResult } from '../policy/index.ts';
 import { canReadDecision, canVoidDecision, decisionNotFound, decisionScope, seesWorkerIdentities } from './access.ts';
 import type { Decision, StoredReason } from './decision.ts';
 import { createDecider, type Log } from './decide.ts';
 import { evidenceIntact, policyInputOf, registrationEvidence, type EvidenceDocument } from './evidence.ts';
 import type { Gate } from './gate.ts';
 import { signReceipt } from './receipt.ts';
-import type { EvidenceWorker } from './roster.ts';
+import type { EvidenceRosterV2, EvidenceWorker } from './roster.ts';
 import { renderDecision, renderReasons, storedReasons, type View } from './render.ts';
 import {
   findDecision, findDecisionWithEvidence, findEvidenceWorkers, insertVoid, isVoided, listDecisions, lockDecisionForVoid,
@@ -27,9 +27,16 @@ import type { z } from 'zod';
 const reasonOutline = (reasons: readonly StoredReason[]) =>
   reasons.map((r) => ({ code: r.code, severity: r.severity, retryable: r.retryable, workers: r.workers?.map((w) => w.assignmentId) ?? null }));
 
-function evidenceEntries(workers: readonly EvidenceWorker[], result: PolicyResult, view: View) {
+type UsedMembership = Omit<PolicyMembership, 'kpj'> & { kpj?: string | null };
+
+function usedMembership(m: PolicyMembership, view: View): UsedMembership {
+  return { ...m, nik: view.full ? m.nik : maskNik(m.nik), ...(view.full ? {} : { kpj: undefined }) };
+}
+
+function evidenceEntries(roster: EvidenceWorker[] | EvidenceRosterV2, result: PolicyResult, view: View) {
+  if (!Array.isArray(roster)) return evidenceEntriesV2(roster, result, view);
   const judged = new Map(result.workers.map((w) => [w.assignmentId, w]));
-  return workers.map((w) => {
+  return roster.map((w) => {
     const j = judged.get(w.assignmentId);
     const m = w.membership;
     return {
@@ -38,8 +45,33 @@ function evidenceEntries(workers: readonly EvidenceWorker[], result: PolicyResul
       ...(view.full ? { name: w.name, kpj: w.kpj } : {}),
       assignment: { startDate: w.startDate, endDate: w.endDate },
       lookup: w.lookup,
-      membership: m === null ? null : { ...m, nik: view.full ? m.nik : maskNik(m.nik), ...(view.full ? {} : { kpj: undefined }) },
+      membership: m === null ? null : usedMembership(m, view),
       verifiedAt: w.verifiedAt,
+      outcome: j?.outcome ?? 'UNVERIFIED',
+      codes: j?.codes ?? [],
+    };
+  });
+}
+
+/** Version 2: one entry per checked assignment, with the judgement of its person and every coverage considered. */
+function evidenceEntriesV2(roster: EvidenceRosterV2, result: PolicyResult, view: View) {
+  const persons = new Map(roster.persons.map((p) => [p.nik, p]));
+  const judged = new Map(result.workers.map((w) => [w.nik, w]));
+  return roster.assignments.map((a) => {
+    const p = persons.get(a.nik);
+    const j = judged.get(a.nik);
+    const fit = j?.coverage ?? null;
+    const chosen = fit === null || p === undefined ? undefined
+      : p.coverages.find((c) => c.segment === fit.segment && c.projectNumber === fit.projectNumber && c.employerNpp === fit.employerNpp);
+    return {
+      assignmentId: a.assignmentId,
+      nik: view.full ? a.nik : maskNik(a.nik),
+      ...(view.full ? { name: a.name, kpj: a.kpj } : {}),
+      assignment: { startDate: a.startDate, endDate: a.endDate, reportedStartDate: a.reportedStartDate, reportedEndDate: a.reportedEndDate },
+      lookup: p?.lookup ?? 'UNVERIFIED',
+      membership: chosen === undefined ? null : usedMembership(asMembership(chosen), view),
+      coverages: (p?.coverages ?? []).map((c) => ({ ...usedMembership(asMembership(c), view), fresh: c.fresh })),
+      verifiedAt: p?.verifiedAt ?? null,
       outcome: j?.outcome ?? 'UNVERIFIED',
       codes: j?.codes ?? [],
     };
@@ -61,7 +93,10 @@ export function createDisbursementService(ctx: AppContext, gate: Gate) {
   async function reEvaluate(row: Decision & { evidence: EvidenceDocument }) {
     const workers = await findEvidenceWorkers(db, row.evidence.workersSha256);
     if (workers === null) throw new Error(`evidence ${row.evidence.workersSha256} of decision ${row.id} is missing`);
-    return { workers, result: evaluate(row.policyVersion, policyInputOf(row.evidence, workers)) };
+    const input = policyInputOf(row.evidence, workers);
+    // Replay runs the version the decision was made under, whatever POLICY_VERSION says today.
+    if (input.version !== row.policyVersion) throw new Error(`decision ${row.id}: evidence of version ${input.version}, decided under ${row.policyVersion}`);
+    return { workers, result: evaluateVersioned(input) };
   }
 
   return {
@@ -76,7 +111,7 @@ export function createDisbursementService(ctx: AppContext, gate: Gate) {
       // Outcomes and codes are recomputed from the stored input: evaluation is pure.
       const { workers, result } = await reEvaluate(row);
       // Evidence with full NIKs and names is a personal-data read (finance's masked view is not).
-      if (view.full) ctx.accessLog.record(meta, workers.length);
+      if (view.full) ctx.accessLog.record(meta, Array.isArray(workers) ? workers.length : workers.assignments.length);
       return {
         ...renderDecision(row, view),
         evidenceSha256: row.evidenceSha256,

@@ -38,7 +38,8 @@ function refusal(d: BlockedDecision): { id: string; en: string } | null {
   if (proven.length > 0) {
     return { id: `Pelanggaran yang terbukti tidak dapat di-override: ${proven.join(', ')}`, en: `A proven violation is never overridable: ${proven.join(', ')}` };
   }
-  if (d.evidence.registration.source !== 'upstream' || !d.evidence.providerFailure) {
+  // A provider failure is recorded only by a refresh, which only a live upstream makes (either policy version).
+  if (!d.evidence.providerFailure) {
     return {
       id: 'Bukti keputusan tidak mencatat kegagalan layanan BPJS (mode snapshot tidak dapat di-override)',
       en: 'The decision\'s evidence records no failure of the BPJS service (nothing is overridable in snapshot mode)',

@@ -39,12 +39,17 @@ export function createComplianceService(ctx: AppContext, gate: Gate) {
       const head = inputs.project;
       const nowMs = ctx.clock().getTime();
       const roster = await gate.rosterOf(db, head.id, inputs.version);
-      const request = { stage: q.stage ?? null, valueDate: q.valueDate ?? ctx.today(), final: q.final };
+      // Change 11: one "today" for the whole request.
+      const valueDate = q.valueDate ?? ctx.today();
+      const holidays = await gate.holidaysFor(db, head.startDate, valueDate);
+      const request = { stage: q.stage ?? null, valueDate, final: q.final, amount: null };
       if (request.valueDate > inputs.valueDateLimit) throw valueDateTooLate(inputs.valueDateLimit);
-      const { result, checked } = gate.evaluateRequest(head, inputs.approvals, request, roster, nowMs);
+      const gateInputs = { head, approvals: inputs.approvals, approvedTotal: Number(inputs.approvedTotal), holidays };
+      const { result, checked } = gate.evaluateRequest(gateInputs, request, roster, nowMs);
       const view = { full: seesWorkerIdentities(meta.auth, head.opdCode), lang: meta.lang };
+      const verified = checked.version === 1 ? checked.workers : checked.roster.persons;
       let lastVerifiedAt: string | null = null;
-      for (const w of checked.workers) if (w.verifiedAt !== null && (lastVerifiedAt === null || w.verifiedAt > lastVerifiedAt)) lastVerifiedAt = w.verifiedAt;
+      for (const w of verified) if (w.verifiedAt !== null && (lastVerifiedAt === null || w.verifiedAt > lastVerifiedAt)) lastVerifiedAt = w.verifiedAt;
       return {
         projectId: head.id,
         stage: result.stage,

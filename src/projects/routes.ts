@@ -56,6 +56,6 @@ export const projectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Gate 
     },
   }, async (request) => service.update(requestMeta(request), request.params.id, request.body));
 
-  await app.register(verifyRoutes, { ctx });
+  await app.register(verifyRoutes, { ctx, gate });
   await app.register(complianceRoutes, { ctx, gate });
 };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import type { Gate } from '../disbursements/gate.ts';
 import { errorResponses } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { idParams } from '../http/schemas.ts';
@@ -24,8 +25,8 @@ export const verifyResultSchema = z
   })
   .meta({ id: 'VerifyResult' });
 
-export const verifyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const service = createVerifyService(ctx);
+export const verifyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; gate: Gate }> = async (app, { ctx, gate }) => {
+  const service = createVerifyService(ctx, gate);
 
   app.post('/v1/projects/:id/verify', {
     config: { roles: ['admin', 'opd'], limits: 'upstream' },

@@ -7,9 +7,10 @@ import { AppError } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { errorMessage, withinDeadline } from '../memberships/deadline.ts';
 import type { RefreshMeta, RefreshOutcome } from '../memberships/provider.ts';
-import { paymentPeriod, type Period } from '../policy/index.ts';
+import type { Period } from '../policy/index.ts';
+import type { Gate } from '../disbursements/gate.ts';
+import { readDecisionInputs } from '../disbursements/repository.ts';
 import { canManageProject, projectNotFound } from './access.ts';
-import { findCheckedNiks, findVerifyTarget } from './verify-repository.ts';
 
 export type RegistrationOutcome = 'REFRESHED' | 'NOT_FOUND' | 'FAILED';
 
@@ -36,7 +37,7 @@ export const liveProviderRequired = (): AppError =>
     },
   });
 
-export function createVerifyService(ctx: AppContext) {
+export function createVerifyService(ctx: AppContext, gate: Gate) {
   const { db } = ctx.database;
 
   /** One refresh within the deadline; "all failed" when the provider throws or has not finished in time. */
@@ -55,13 +56,15 @@ export function createVerifyService(ctx: AppContext) {
 
   return {
     async verify(meta: RequestMeta, projectId: string, log: Log): Promise<VerifyResult> {
-      const project = await findVerifyTarget(db, projectId);
+      const inputs = await readDecisionInputs(db, projectId);
       // Another OPD's project is a 404, as everywhere (its existence does not leak).
-      if (!project || !canManageProject(meta.auth, project.opdCode)) throw projectNotFound();
+      if (!inputs || !canManageProject(meta.auth, inputs.project.opdCode)) throw projectNotFound();
       if (ctx.provider.name === 'snapshot') throw liveProviderRequired();
+      const project = { id: inputs.project.id, registrationNumber: inputs.project.bpjsRegistrationNumber };
 
-      const period = paymentPeriod(project.startDate, project.approvals, ctx.today());
-      const niks = await findCheckedNiks(db, project.id, period);
+      // Who a request valued today would check: the gate's (the policy's) own answer, not a copy.
+      const roster = await gate.rosterOf(db, project.id, inputs.version);
+      const { period, niks } = gate.checkedNiks(inputs, roster, ctx.today());
       const deadline = new Date(Date.now() + ctx.config.BPJS_DEADLINE_MS);
       const refreshMeta: RefreshMeta = { actor: meta.actor, requestId: meta.requestId };
       const number = project.registrationNumber;
