@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { MembershipProvider } from '../../src/memberships/provider.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import {
-  clock, compliantProject, decisionBody, fakeHttpProvider, insertCoveredWorker, insertProject, insertWorker, query, TODAY, writeCounts,
+  V1, clock, compliantProject, decisionBody, fakeHttpProvider, insertCoveredWorker, insertProject, insertWorker, query, TODAY, writeCounts,
 } from './fixtures.ts';
 
 describe('GET /v1/projects/{id}/compliance', async () => {
@@ -13,8 +13,8 @@ describe('GET /v1/projects/{id}/compliance', async () => {
     refreshMemberships: async (niks) => { providerCalls++; return { refreshed: [], notFound: [], failed: [...niks] }; },
     refreshRegistrations: async (numbers) => { providerCalls++; return { refreshed: [], notFound: [], failed: [...numbers] }; },
   });
-  const t = await buildTestApp({ clock });
-  const live = await buildTestApp({ clock, provider: counting, testKeys: t.testKeys });
+  const t = await buildTestApp({ clock, env: V1 });
+  const live = await buildTestApp({ clock, env: V1, provider: counting, testKeys: t.testKeys });
   const check = async (projectId: string, q = '', role: 'finance' | 'opd' | 'inspector' | 'admin' = 'opd', o: { opd?: string } = {}, app = t.app) =>
     app.inject({ method: 'GET', url: `/v1/projects/${projectId}/compliance${q}`, headers: await t.auth(role, o) });
 
@@ -60,7 +60,7 @@ describe('GET /v1/projects/{id}/compliance', async () => {
   });
 
   it('records nothing and never calls the provider, even with stale data', async () => {
-    const project = await insertProject(live.database);
+    const project = await insertProject(live.database, { registrationRecord: null });
     await insertCoveredWorker(live.database, project, {}, { asOf: new Date('2025-09-01T00:00:00Z') });
     const before = await writeCounts(live.database);
     for (let i = 0; i < 3; i++) {

@@ -2,7 +2,7 @@
 // the projects, roster and membership features. Defaults describe a compliant project on the
 // fixed test day, 15 September 2025 (Asia/Jakarta).
 import { randomInt, randomUUID } from 'node:crypto';
-import { assignments, contractors, memberships, projects } from '../../src/db/schema/index.ts';
+import { assignments, contractors, memberships, projectRegistrations, projects } from '../../src/db/schema/index.ts';
 import type { Database } from '../../src/db/client.ts';
 import type { MembershipProvider } from '../../src/memberships/provider.ts';
 
@@ -29,7 +29,11 @@ export function newNik(): string {
 
 export async function insertProject(
   database: Database,
-  o: { opdCode?: string; startDate?: string; registration?: string | null; premiumPaid?: number; contractValue?: number; npp?: string | null } = {},
+  o: {
+    opdCode?: string; startDate?: string; registration?: string | null; premiumPaid?: number; contractValue?: number; npp?: string | null;
+    /** BPJS's record of the registration as imported (2.3): fresh PESERTA paid in full unless told otherwise; null: none. */
+    registrationRecord?: { status?: 'MENDAFTAR' | 'PESERTA'; premiumPaid?: number; premiumRequired?: number | null; asOf?: Date } | null;
+  } = {},
 ): Promise<ProjectFixture> {
   const [contractor] = await database.db
     .insert(contractors)
@@ -55,6 +59,17 @@ export async function insertProject(
       bpjsPremiumPaid: o.premiumPaid ?? 1_750_000,
     })
     .returning({ id: projects.id });
+  const record = o.registrationRecord === undefined ? {} : o.registrationRecord;
+  if (registration !== null && record !== null) {
+    await database.db.insert(projectRegistrations).values({
+      registrationNumber: registration,
+      found: true,
+      status: record.status ?? 'PESERTA',
+      premiumPaid: record.premiumPaid ?? o.premiumPaid ?? 1_750_000,
+      premiumRequired: record.premiumRequired ?? null,
+      verifiedAt: record.asOf ?? new Date('2025-09-15T00:00:00Z'),
+    }).onConflictDoNothing();
+  }
   return { id: project!.id, code, registration: registration ?? '', contractorId: contractor!.id };
 }
 
@@ -169,3 +184,9 @@ export function fakeHttpProvider(o: Partial<Pick<MembershipProvider, 'refreshMem
     refreshRegistrations: o.refreshRegistrations ?? (async (numbers) => ({ refreshed: [], notFound: [], failed: [...numbers] })),
   };
 }
+
+/**
+ * Part 1's rules, frozen as policy version 1: suites that assert them pin POLICY_VERSION=1 (a city
+ * may still run it, and its decisions replay under it). Version 2 has its own suites (v2-*.test.ts).
+ */
+export const V1 = { POLICY_VERSION: '1' } as const;

@@ -8,7 +8,8 @@ describe('the gate on PGlite', async () => {
   afterAll(() => t.close());
 
   it('decides, replays the key, serialises a race, voids, and dry-runs', async () => {
-    const project = await insertProject(t.database);
+    // Today's snapshot of the registration (2.3): the real clock runs here.
+    const project = await insertProject(t.database, { registrationRecord: { asOf: new Date() } });
     const covered = { asOf: new Date(), coverageStart: '2025-07-01', coverageEnd: '2099-12-31' };
     await insertCoveredWorker(t.database, project, {}, covered);
     await insertCoveredWorker(t.database, project, {}, covered);

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import type { MembershipProvider, RefreshOutcome } from '../../src/memberships/provider.ts';
 import { buildTestApp } from '../helpers/app.ts';
-import { clock, decisionBody, fakeHttpProvider, insertCoveredWorker, insertProject, insertWorker, NOW, query, type ProjectFixture } from './fixtures.ts';
+import { V1, clock, decisionBody, fakeHttpProvider, insertCoveredWorker, insertProject as insertProjectRow, insertWorker, NOW, query, type ProjectFixture } from './fixtures.ts';
+
+/** Projects whose registration BPJS has not been asked about yet (the live provider fetches it). */
+const insertProject = (database: Parameters<typeof insertProjectRow>[0], o: Parameters<typeof insertProjectRow>[1] = {}) =>
+  insertProjectRow(database, { registrationRecord: null, ...o });
 
 type Refresh = (items: readonly string[]) => Promise<RefreshOutcome>;
 
@@ -17,7 +21,7 @@ describe('decisions with a live provider', async () => {
     refreshMemberships: async (niks) => { calls.memberships.push([...niks].sort()); return onMemberships(niks); },
     refreshRegistrations: async (numbers) => { calls.registrations.push([...numbers]); return onRegistrations(numbers); },
   });
-  const t = await buildTestApp({ clock, provider, env: { BPJS_DEADLINE_MS: '300' } });
+  const t = await buildTestApp({ clock, provider, env: { ...V1, BPJS_DEADLINE_MS: '300' } });
   database = t.database;
   let keys = 0;
   const decide = async (payload: Record<string, unknown>) =>

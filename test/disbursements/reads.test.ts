@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp } from '../helpers/app.ts';
-import { clock, compliantProject, decisionBody, insertCoveredWorker, insertProject, insertWorker, query } from './fixtures.ts';
+import { V1, clock, compliantProject, decisionBody, insertCoveredWorker, insertProject, insertWorker, query } from './fixtures.ts';
 
 const masked = (nik: string) => `${nik.slice(0, 6)}******${nik.slice(12)}`;
 
 describe('reading decisions', async () => {
-  const t = await buildTestApp({ clock });
+  const t = await buildTestApp({ clock, env: V1 });
   let keys = 0;
   const decide = async (payload: Record<string, unknown>, sub = 'finance-user') =>
     (await t.app.inject({ method: 'POST', url: '/v1/disbursements', headers: { ...(await t.auth('finance', { sub })), 'idempotency-key': `r-${++keys}` }, payload })).json();

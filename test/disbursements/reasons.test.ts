@@ -2,14 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildTestApp } from '../helpers/app.ts';
 import {
-  clock, compliantProject, decisionBody, insertCoveredWorker, insertMembership, insertProject, insertWorker, TODAY,
+  V1, clock, compliantProject, decisionBody, insertCoveredWorker, insertMembership, insertProject, insertWorker, TODAY,
   type WorkerFixture,
 } from './fixtures.ts';
 
 interface Reason { code: string; severity: string; retryable: boolean; message: string; workers?: Array<{ nik: string; name?: string }> }
 
 describe('POST /v1/disbursements: reasons', async () => {
-  const t = await buildTestApp({ clock });
+  const t = await buildTestApp({ clock, env: V1 });
   let keys = 0;
   const decide = async (body: Record<string, unknown>, role: 'admin' | 'finance' = 'admin', headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url: '/v1/disbursements', headers: { ...(await t.auth(role)), 'idempotency-key': `reasons-${++keys}`, ...headers }, payload: body });
