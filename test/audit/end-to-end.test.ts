@@ -39,6 +39,7 @@ describe('audit log across the real endpoints', async () => {
     await step('roster', await t.app.inject({ method: 'PUT', url: `/v1/projects/${project.id}/workers`, headers: admin, payload: { workers: workers.slice(0, 2) } }));
     const added = await step('add worker', await t.app.inject({ method: 'POST', url: `/v1/projects/${project.id}/workers`, headers: admin, payload: workers[2] }));
     await step('memberships', await t.app.inject({ method: 'POST', url: '/v1/memberships/import', headers: admin, payload: { records: workers.map((w) => membership(w, registration)) } }));
+    await step('registration', await t.app.inject({ method: 'POST', url: '/v1/registrations/import', headers: admin, payload: { records: [{ projectNumber: registration, status: 'PESERTA', premiumPaid: 1_750_000, asOf: '2025-09-15T00:00:00Z' }] } }));
     await step('end worker', await t.app.inject({ method: 'DELETE', url: `/v1/projects/${project.id}/workers/${added.assignmentId}`, headers: admin }));
     await step('patch project', await t.app.inject({ method: 'PATCH', url: `/v1/projects/${project.id}`, headers: admin, payload: { name: 'Rehabilitasi Jalan Demang Lebar' } }));
     decision = await step('decision', await t.app.inject({ method: 'POST', url: '/v1/disbursements', headers: { ...finance, 'idempotency-key': 'e2e-1' }, payload: { projectId: project.id, stage: 'TERMIN_1', amount: 150_000_000, requestRef: 'SPM-E2E-1' } }));
@@ -48,7 +49,7 @@ describe('audit log across the real endpoints', async () => {
 
   it('recorded every change as one event, and the chain verifies (endpoint and CLI)', async () => {
     const actions = (await rows<{ action: string }>(t.database.db, sql`select action from audit_events order by seq`)).map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(['contractor.created', 'project.created', 'roster.replaced', 'roster.worker_added', 'membership.imported', 'roster.worker_ended', 'project.updated', 'disbursement.decided', 'disbursement.voided']));
+    expect(actions).toEqual(expect.arrayContaining(['contractor.created', 'project.created', 'roster.replaced', 'roster.worker_added', 'membership.imported', 'registration.imported', 'roster.worker_ended', 'project.updated', 'disbursement.decided', 'disbursement.voided']));
     expect((await verifyEndpoint(t)).ok).toBe(true);
     expect((await runCli([writeTemp(await exportNdjson(t))])).code).toBe(0);
   });

@@ -3,8 +3,8 @@
 // BPJS_BREAKER_RESET_MS a recovered upstream closes it again and the same request is APPROVED.
 import { describe, expect, it } from 'vitest';
 import { breakerState } from '../../src/ops/metrics.ts';
-import { insertProject, insertWorker } from '../disbursements/fixtures.ts';
-import { buildLiveApp, participantOf, reasonCodes, registrationOf } from './live-app.ts';
+import { insertWorker } from '../disbursements/fixtures.ts';
+import { buildLiveApp, participantOf, reasonCodes, registrationOf, insertProject } from './live-app.ts';
 
 const DEADLINE_MS = 1000;
 const RESET_MS = 1500;

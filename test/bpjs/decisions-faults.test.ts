@@ -4,8 +4,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyMode } from '../helpers/tcp-proxy.ts';
 import type { SimulatorKnobs } from '../../src/bpjs/simulator.ts';
-import { insertProject, insertWorker, NOW, query, type ProjectFixture, type WorkerFixture } from '../disbursements/fixtures.ts';
-import { buildLiveApp, deadUrl, participantOf, reasonCodes, registrationOf } from './live-app.ts';
+import { insertWorker, NOW, query, type ProjectFixture, type WorkerFixture } from '../disbursements/fixtures.ts';
+import { buildLiveApp, deadUrl, participantOf, reasonCodes, registrationOf, insertProject } from './live-app.ts';
 
 const DEADLINE_MS = 1000;
 /** What a decision may take beyond BPJS_DEADLINE_MS: its own queries and transaction. */

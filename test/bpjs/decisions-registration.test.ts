@@ -2,8 +2,8 @@
 // simulator: a project BPJS does not know, or knows only as MENDAFTAR, is not registered, and the
 // premium paid is BPJS's figure, not the one recorded on the project.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { insertProject, insertWorker, query, type ProjectFixture } from '../disbursements/fixtures.ts';
-import { buildLiveApp, participantOf, reasonCodes, registrationOf } from './live-app.ts';
+import { insertWorker, query, type ProjectFixture } from '../disbursements/fixtures.ts';
+import { buildLiveApp, participantOf, reasonCodes, registrationOf, insertProject } from './live-app.ts';
 
 describe('the registration and premium as BPJS knows them', async () => {
   const live = await buildLiveApp({ BPJS_DEADLINE_MS: '1500', BPJS_TIMEOUT_MS: '500' });
@@ -31,8 +31,8 @@ describe('the registration and premium as BPJS knows them', async () => {
     expect(res.statusCode).toBe(201);
     expect(res.json().decision).toBe('BLOCKED');
     expect(res.json().reasons[0]).toMatchObject({ code: 'PROJECT_NOT_REGISTERED', retryable: false });
-    // BPJS knows no premium for an unknown registration: nothing counts as paid.
-    expect(reasonCodes(res.json())).toEqual(['PROJECT_NOT_REGISTERED', 'PREMIUM_SHORTFALL']);
+    // Policy v2, change 8: while the registration is not found the premium is not judged; one reason says what to fix.
+    expect(reasonCodes(res.json())).toEqual(['PROJECT_NOT_REGISTERED']);
     expect(stats().calls).toEqual({ participants: 1, projects: 1 });
     const [row] = await query<{ found: boolean }>(t.database, `select found from project_registrations where registration_number = '${p.registration}'`);
     expect(row?.found).toBe(false);
@@ -42,7 +42,8 @@ describe('the registration and premium as BPJS knows them', async () => {
     const p = await project({}, { status: 'MENDAFTAR', premiumPaid: 0 });
     const { res } = await live.decide(p);
     expect(res.json().decision).toBe('BLOCKED');
-    expect(reasonCodes(res.json())).toEqual(['PROJECT_NOT_REGISTERED', 'PREMIUM_SHORTFALL']);
+    // Change 8: not PESERTA yet, so the premium is not judged.
+    expect(reasonCodes(res.json())).toEqual(['PROJECT_NOT_REGISTERED']);
   });
 
   it('blocks MENDAFTAR even when BPJS records enough premium, and approves once BPJS says PESERTA', async () => {
@@ -59,7 +60,8 @@ describe('the registration and premium as BPJS knows them', async () => {
   it('blocks a project without a registration number without asking BPJS about it', async () => {
     const p = await project({ registration: null });
     const { res } = await live.decide(p);
-    expect(reasonCodes(res.json())).toEqual(['PROJECT_NOT_REGISTERED']);
+    // The worker is covered by their own BPU membership only: met, but flagged (change 5).
+    expect(reasonCodes(res.json())).toEqual(['PROJECT_NOT_REGISTERED', 'SELF_PAID_COVERAGE']);
     expect(stats().calls).toEqual({ participants: 1, projects: 0 });
   });
 

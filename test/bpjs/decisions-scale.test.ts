@@ -3,9 +3,9 @@
 // with BPJS_MEASURE=1 (npx vitest run test/bpjs/decisions-scale.test.ts).
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { assignments } from '../../src/db/schema/index.ts';
-import { insertProject, query, type ProjectFixture, type WorkerFixture } from '../disbursements/fixtures.ts';
+import { query, type ProjectFixture, type WorkerFixture } from '../disbursements/fixtures.ts';
 import { makeNiks } from './harness.ts';
-import { buildLiveApp, participantOf, registrationOf } from './live-app.ts';
+import { buildLiveApp, participantOf, registrationOf, insertProject } from './live-app.ts';
 
 const WORKERS = 1000;
 const DEADLINE_MS = 6000; // the default

@@ -6,8 +6,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { registry, startMetricsServer } from '../../src/ops/metrics.ts';
-import { insertProject, insertWorker } from '../disbursements/fixtures.ts';
-import { buildLiveApp, deadUrl, participantOf, reasonCodes, registrationOf } from './live-app.ts';
+import { insertWorker } from '../disbursements/fixtures.ts';
+import { buildLiveApp, deadUrl, participantOf, reasonCodes, registrationOf, insertProject } from './live-app.ts';
 
 const RESET_MS = 500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,9 +2,9 @@
 // (the workers a request valued today would check, and the registration), how it counts, its
 // deadline, who may call it, and its answer with the snapshot provider.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { insertProject, insertWorker, query, type ProjectFixture, type WorkerFixture } from '../disbursements/fixtures.ts';
+import { insertWorker, query, type ProjectFixture, type WorkerFixture } from '../disbursements/fixtures.ts';
 import { buildTestApp } from '../helpers/app.ts';
-import { buildLiveApp, participantOf, reasonCodes, registrationOf } from './live-app.ts';
+import { buildLiveApp, participantOf, reasonCodes, registrationOf, insertProject } from './live-app.ts';
 
 const DEADLINE_MS = 1000;
 const MARGIN_MS = 400;
@@ -126,7 +126,8 @@ describe('POST /v1/projects/{id}/verify', async () => {
   it('makes a changed BPJS status count at once: MENDAFTAR, then PESERTA after verification', async () => {
     const { project } = await knownProject(1);
     upstream.sim.simulator.putData({ projects: [registrationOf(project, { status: 'MENDAFTAR', premiumPaid: 0 })] });
-    expect(reasonCodes((await live.decide(project)).res.json())).toEqual(['PROJECT_NOT_REGISTERED', 'PREMIUM_SHORTFALL']);
+    // Policy v2, change 8: not PESERTA, so the premium is not judged.
+    expect(reasonCodes((await live.decide(project)).res.json())).toEqual(['PROJECT_NOT_REGISTERED']);
 
     // BPJS received the premium; the stored answer is still fresh, so only verification asks again.
     upstream.sim.simulator.putData({ projects: [registrationOf(project)] });

@@ -75,6 +75,10 @@ export async function seedScenario(t: TestApp): Promise<Scenario> {
       membership(other, approved.registration),
     ],
   });
+  // BPJS's records of both registrations (2.3), as the admin imports them in snapshot mode.
+  await api(t, 'admin', 'POST', '/v1/registrations/import', {
+    records: [blocked, approved].map((p) => ({ projectNumber: p.registration, status: 'PESERTA', premiumPaid: 1_750_000, asOf: new Date(NOW.getTime() - 3_600_000).toISOString() })),
+  });
   const decide = (projectId: string, stage: string, amount: number, key: string) =>
     api(t, 'finance', 'POST', '/v1/disbursements', { projectId, stage, amount, requestRef: `SPM/${key}` }, { 'idempotency-key': key });
   const blockedDecision = await decide(blocked.id, 'TERMIN_1', 250_000_000, `k-${serial}-1`);

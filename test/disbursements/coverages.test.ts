@@ -2,12 +2,12 @@
 // coverage that fits the project best (2.4's first paragraph), and the roster shows them all.
 import { describe, expect, it } from 'vitest';
 import { buildTestApp } from '../helpers/app.ts';
-import { clock, decisionBody, insertMembership, insertProject, insertWorker, type ProjectFixture, type WorkerFixture } from './fixtures.ts';
+import { V1, clock, decisionBody, insertMembership, insertProject, insertWorker, type ProjectFixture, type WorkerFixture } from './fixtures.ts';
 
 interface Reason { code: string; workers?: Array<{ nik: string }> }
 
 describe('a worker holding several coverages', async () => {
-  const t = await buildTestApp({ clock });
+  const t = await buildTestApp({ clock, env: V1 });
   let keys = 0;
   const decide = async (project: { id: string }) =>
     t.app.inject({ method: 'POST', url: '/v1/disbursements', headers: { ...(await t.auth('admin')), 'idempotency-key': `coverages-${++keys}` }, payload: decisionBody(project) });

@@ -160,7 +160,7 @@ describe('overrides (maker-checker)', async () => {
   });
 
   it('answers 409 OVERRIDE_CONFLICT when the contract value would be exceeded', async () => {
-    const project = await insertProject(t.database, { contractValue: 150_000_000 });
+    const project = await insertProject(t.database, { contractValue: 150_000_000, registrationRecord: null });
     await insertCoveredWorker(t.database, project);
     const { decision } = await blocked(t, 'finance-a', project.id);
     const request = (await ask(t, decision.id)).json();

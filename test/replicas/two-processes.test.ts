@@ -58,7 +58,7 @@ describe('two service processes on one database and one Redis', async () => {
 
   /** A compliant project as of today (the processes use the real clock). */
   async function project() {
-    const p = await insertProject(database, { startDate: '2025-07-01' });
+    const p = await insertProject(database, { startDate: '2025-07-01', registrationRecord: { asOf: new Date() } });
     for (let i = 0; i < 3; i++) await insertCoveredWorker(database, p, {}, { coverageEnd: '2199-12-31', asOf: new Date() });
     return p;
   }
