@@ -88,51 +88,39 @@ export async function readDecisionInputs(db: Executor, projectId: string): Promi
 }
 
 /**
- * The project's whole roster in one round trip: every assignment (with its recorded span), every
- * stored coverage of their NIKs (one row per coverage), those coverages' earlier periods (for
+ * Projects' whole rosters in one round trip: for each, every assignment (with its recorded span),
+ * every stored coverage of their NIKs (one row per coverage), those coverages' earlier periods (for
  * continuous coverage), and the project's corrections with their local date, read at one version.
+ * One project for a decision; many for the forecast's cold start.
  */
-export async function loadRoster(db: Executor, projectId: string, timeZone: string): Promise<RawRoster> {
-  const [row] = await rows<RawRoster>(db, sql`
-    with a as (select * from assignments where project_id = ${projectId}),
-    n as (select distinct nik from a)
-    select ${versionOf(sql`${projectId}`)} as version,
-      coalesce((select json_agg(json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date,
-        a.reported_start_date, a.reported_end_date, a.cancelled)) from a), '[]'::json) as assignments,
-      coalesce((select json_agg(json_build_array(m.nik, m.found, m.kpj, m.status, m.programs, m.coverage_start, m.coverage_end,
-        m.segment, m.project_number, m.employer_npp, (extract(epoch from m.as_of) * 1000)::float8,
-        (extract(epoch from m.updated_at) * 1000)::float8, m.coverage) order by m.nik, m.coverage)
-        from memberships m join n on n.nik = m.nik), '[]'::json) as memberships,
-      coalesce((select json_agg(json_build_array(h.nik, h.coverage, h.record->>'coverageStart', h.record->>'coverageEnd') order by h.id)
-        from membership_history h join n on n.nik = h.nik
-        where coalesce((h.record->>'found')::boolean, true) and h.record->>'status' = 'ACTIVE'), '[]'::json) as history,
-      coalesce((select json_agg(json_build_array(c.id, c.assignment_id, a.nik, a.name,
-        (c.corrected_at at time zone ${timeZone})::date::text, c.before) order by c.corrected_at)
-        from roster_corrections c join a on a.id = c.assignment_id), '[]'::json) as corrections`);
-  return row as RawRoster;
+export async function loadRosters(db: Executor, projectIds: readonly string[], timeZone: string): Promise<Array<RawRoster & { projectId: string }>> {
+  return rows<RawRoster & { projectId: string }>(db, sql`
+    select p.id as "projectId", ${versionOf(sql`p.id`)} as version, r.*
+    from unnest(${`{${projectIds.join(',')}}`}::uuid[]) as p(id)
+    cross join lateral (
+      with a as (select * from assignments where project_id = p.id),
+      n as (select distinct nik from a)
+      select
+        coalesce((select json_agg(json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date,
+          a.reported_start_date, a.reported_end_date, a.cancelled)) from a), '[]'::json) as assignments,
+        coalesce((select json_agg(json_build_array(m.nik, m.found, m.kpj, m.status, m.programs, m.coverage_start, m.coverage_end,
+          m.segment, m.project_number, m.employer_npp, (extract(epoch from m.as_of) * 1000)::float8,
+          (extract(epoch from m.updated_at) * 1000)::float8, m.coverage) order by m.nik, m.coverage)
+          from memberships m join n on n.nik = m.nik), '[]'::json) as memberships,
+        coalesce((select json_agg(json_build_array(h.nik, h.coverage, h.record->>'coverageStart', h.record->>'coverageEnd') order by h.id)
+          from membership_history h join n on n.nik = h.nik
+          where coalesce((h.record->>'found')::boolean, true) and h.record->>'status' = 'ACTIVE'), '[]'::json) as history,
+        coalesce((select json_agg(json_build_array(c.id, c.assignment_id, a.nik, a.name,
+          (c.corrected_at at time zone ${timeZone})::date::text, c.before) order by c.corrected_at)
+          from roster_corrections c join a on a.id = c.assignment_id), '[]'::json) as corrections
+    ) r`);
 }
 
-/** loadRoster for many projects (the forecast's cold start): the same rows, in one flat statement, grouped here. */
-export async function loadRosters(db: Executor, projectIds: readonly string[]) {
-  const ids = `{${projectIds.join(',')}}`;
-  const [versions, flat] = [
-    await rows<{ projectId: string; version: string }>(db, sql`
-      select p.id as "projectId", ${versionOf(sql`p.id`)} as version from unnest(${ids}::uuid[]) as p(id)`),
-    // Set-based (the memberships of all those NIKs grouped once, then hash-joined): 100,000
-    // correlated lookups cost several times more.
-    await rows<{ p: string; r: RawRosterRow }>(db, sql`
-      with a as (select * from assignments where project_id = any(${ids}::uuid[]) and not cancelled),
-      m as (
-        select m.nik, json_agg(json_build_array(m.found, m.kpj, m.status, m.programs, m.coverage_start, m.coverage_end, m.segment,
-          m.project_number, m.employer_npp, (extract(epoch from m.as_of) * 1000)::float8,
-          (extract(epoch from m.updated_at) * 1000)::float8) order by m.coverage) as c
-        from memberships m where m.nik in (select nik from a) group by m.nik)
-      select a.project_id as p, json_build_array(a.id, a.nik, a.name, a.kpj, a.start_date, a.end_date, m.c) as r
-      from a left join m on m.nik = a.nik`),
-  ];
-  const byProject = new Map<string, RawRosterRow[]>(versions.map((v) => [v.projectId, []]));
-  for (const { p, r } of flat) byProject.get(p)?.push(r);
-  return versions.map((v) => ({ projectId: v.projectId, version: v.version, rows: byProject.get(v.projectId) ?? [] }));
+/** One project's roster (a decision's cache miss). */
+export async function loadRoster(db: Executor, projectId: string, timeZone: string): Promise<RawRoster> {
+  const [roster] = await loadRosters(db, [projectId], timeZone);
+  if (!roster) throw new Error(`no roster read for ${projectId}`);
+  return roster;
 }
 
 /** A decision to store: the read model's own columns, with its evidence document. */

@@ -26,7 +26,7 @@ export interface EvidenceRosterV2 {
 /** A stored coverage row, with when it stops being fresh. */
 type StoredCoverage = Omit<CoverageV2, 'fresh'> & { expiresAtMs: number };
 
-interface StoredPerson {
+export interface StoredPerson {
   nik: string;
   /** null: no row for the NIK; false: BPJS said (as of notFoundExpiresAtMs) it knows no such person. */
   found: boolean | null;

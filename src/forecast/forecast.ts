@@ -6,7 +6,7 @@
 import type { Gate } from '../disbursements/gate.ts';
 import type { DecisionInputs } from '../disbursements/repository.ts';
 import type { Roster } from '../disbursements/roster.ts';
-import { fromDayNumber, toDayNumber, type PolicyResult } from '../policy/index.ts';
+import { fromDayNumber, toDayNumber, type IsoDate, type PolicyResult } from '../policy/index.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -25,6 +25,8 @@ export interface ForecastWindow {
    * what has aged when the payment is asked for, so there data is judged as fresh as it is now.
    */
   ageData: boolean;
+  /** The deployment's holidays over the years involved (policy v2's working days). */
+  holidays: ReadonlySet<IsoDate>;
 }
 
 /** Per cached roster, what its days of change are made of (parsing dates once, not per request). */
@@ -41,14 +43,17 @@ function daysOf(roster: Roster): RosterDays {
   if (d === undefined) {
     const days = new Set<number>();
     const expiries = new Set<number>();
-    for (const r of roster.rows) {
-      days.add(r.startDay);
-      for (const c of r.coverages) {
+    for (const a of roster.assignments) {
+      if (a.cancelled) continue;
+      days.add(toDayNumber(a.startDate));
+      if (a.reportedStartDate !== null) days.add(toDayNumber(a.reportedStartDate));
+    }
+    for (const person of roster.persons.values()) {
+      for (const c of person.coverages) {
         if (c.coverageEnd) days.add(toDayNumber(c.coverageEnd) + 1);
         expiries.add(c.expiresAtMs);
       }
-      if (r.expiresAtMs !== null) expiries.add(r.expiresAtMs);
-      if (r.notFoundExpiresAtMs !== null) expiries.add(r.notFoundExpiresAtMs);
+      if (person.notFoundExpiresAtMs !== null) expiries.add(person.notFoundExpiresAtMs);
     }
     d = { days: [...days], expiries: [...expiries] };
     rosterDays.set(roster, d);
@@ -80,8 +85,9 @@ function changeDays(inputs: DecisionInputs, endDate: string, roster: Roster, w: 
 export function forecastProject(gate: Gate, inputs: DecisionInputs, endDate: string, roster: Roster, w: ForecastWindow): ProjectForecast | null {
   const evaluateOn = (day: string) => {
     const nowMs = w.ageData ? w.nowMs + (toDayNumber(day) - toDayNumber(w.today)) * DAY_MS : w.nowMs;
-    const request = { stage: null, valueDate: day, final: day >= endDate };
-    return gate.evaluateRequest(inputs.project, inputs.approvals, request, roster, nowMs).result;
+    const request = { stage: null, valueDate: day, final: day >= endDate, amount: null };
+    const gateInputs = { head: inputs.project, approvals: inputs.approvals, approvedTotal: Number(inputs.approvedTotal), holidays: w.holidays };
+    return gate.evaluateRequest(gateInputs, request, roster, nowMs).result;
   };
   // The last day first: a project fine then is fine throughout (one evaluation, the usual case).
   const days = [w.today, ...changeDays(inputs, endDate, roster, w, gate.maxAgeMs)];

@@ -13,7 +13,7 @@ export interface ForecastInputs {
 /**
  * What a decision of each project would be evaluated from, for every project of an OPD (or of the
  * city) that may still be paid, in one set-based statement: the same JSON as the SQL function
- * gerbang_decision_inputs (migration 0014) builds for one project, which decisions use (calling
+ * gerbang_decision_inputs (migration 0025) builds for one project, which decisions use (calling
  * it per row costs ~0.1 ms a project). test/forecast/inputs.test.ts holds the two equal.
  */
 export function forecastInputs(db: Executor, f: { opdCode: string | null; today: string }) {
@@ -24,8 +24,10 @@ export function forecastInputs(db: Executor, f: { opdCode: string | null; today:
         'contractValue', p.contract_value::text, 'vatPercent', p.vat_percent::text,
         'bpjsRegistrationNumber', p.bpjs_registration_number, 'bpjsPremiumPaid', p.bpjs_premium_paid::text,
         'contractorEmployerNpp', c.bpjs_employer_number, 'regFound', r.found, 'regStatus', r.status,
-        'regPremiumPaid', r.premium_paid::text, 'regVerifiedAtMs', (extract(epoch from r.verified_at) * 1000)::float8),
+        'regPremiumPaid', r.premium_paid::text, 'regPremiumRequired', r.premium_required::text,
+        'regVerifiedAtMs', (extract(epoch from r.verified_at) * 1000)::float8),
       'approvals', coalesce(s.approvals, '[]'::json),
+      'approvedTotal', coalesce(s.approved_total, 0)::text,
       'version', coalesce(v.version::text, '0'),
       'valueDateLimit', (coalesce(p.maintenance_end_date, p.end_date) + 365)::text) as inputs,
       p.end_date::text as "endDate"
@@ -33,8 +35,9 @@ export function forecastInputs(db: Executor, f: { opdCode: string | null; today:
       left join project_registrations r on r.registration_number = p.bpjs_registration_number
       left join project_roster_versions v on v.project_id = p.id
       left join (
-        select s.project_id, json_agg(json_build_object('stage', s.stage, 'valueDate', s.value_date) order by s.value_date, s.stage) as approvals
-        from approved_stages s group by s.project_id) s on s.project_id = p.id
+        select s.project_id, json_agg(json_build_object('stage', s.stage, 'valueDate', s.value_date) order by s.value_date, s.stage) as approvals,
+          sum(d.amount) as approved_total
+        from approved_stages s join disbursements d on d.id = s.disbursement_id group by s.project_id) s on s.project_id = p.id
     where ${f.opdCode === null ? sql`true` : sql`p.opd_code = ${f.opdCode}`}
       and coalesce(p.maintenance_end_date, p.end_date) + 365 >= ${f.today}::date`);
 }

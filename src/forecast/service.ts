@@ -38,9 +38,9 @@ export function createForecastService(ctx: AppContext, gate: Gate) {
       else missing.push(p.id);
     }
     for (let i = 0; i < missing.length; i += ROSTER_BATCH) {
-      for (const loaded of await loadRosters(db, missing.slice(i, i + ROSTER_BATCH))) {
+      for (const loaded of await loadRosters(db, missing.slice(i, i + ROSTER_BATCH), ctx.config.LOCAL_TIMEZONE)) {
         if (found.size % YIELD_EVERY === 0) await setImmediate();
-        const roster = buildRoster(loaded.projectId, loaded.version, loaded.rows, gate.maxAgeMs);
+        const roster = buildRoster(loaded.projectId, loaded, gate.maxAgeMs);
         rosters.put(roster);
         found.set(loaded.projectId, roster);
       }
@@ -51,8 +51,12 @@ export function createForecastService(ctx: AppContext, gate: Gate) {
   /** Projects (of one OPD, or all) whose next payment is BLOCKED today or within `within` days, soonest first. */
   async function atRisk(db: Executor, opdCode: string | null, within: number, lang: Lang): Promise<AtRisk[]> {
     const today = ctx.today();
-    const window: ForecastWindow = { today, last: addDays(today, within), nowMs: ctx.clock().getTime(), ageData: ctx.provider.name === 'snapshot' };
+    const last = addDays(today, within);
     const projects = await forecastInputs(db, { opdCode, today });
+    // One set of holidays for the whole city: the years from the earliest project start to the window's end.
+    const earliest = projects.reduce((min, p) => (p.inputs.project.startDate < min ? p.inputs.project.startDate : min), today);
+    const holidays = await gate.holidaysFor(db, earliest, last);
+    const window: ForecastWindow = { today, last, nowMs: ctx.clock().getTime(), ageData: ctx.provider.name === 'snapshot', holidays };
     const byId = await rostersOf(db, projects.map((p) => ({ id: p.inputs.project.id, version: p.inputs.version })));
     const items: AtRisk[] = [];
     let done = 0;

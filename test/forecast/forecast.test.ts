@@ -65,8 +65,11 @@ describe('GET /v1/forecast', async () => {
 
   it('ages imported data in snapshot mode: a status older than MEMBERSHIP_MAX_AGE_HOURS no longer counts', async () => {
     const { items } = await forecast(aging);
-    // Imported at 07:00 WIB today with a 24-hour limit: unverified from tomorrow.
-    expect(find(items, fine.id)).toMatchObject({ blockedFrom: '2025-09-16', reasons: [{ code: 'MEMBERSHIP_UNVERIFIED', retryable: true }] });
+    // Imported at 07:00 WIB today with a 24-hour limit: unverified from tomorrow, the workers and
+    // (policy v2 judges the imported registration too, 2.3) the registration alike.
+    expect(find(items, fine.id)).toMatchObject({
+      blockedFrom: '2025-09-16', reasons: [{ code: 'MEMBERSHIP_UNVERIFIED', retryable: true }, { code: 'PROJECT_UNVERIFIED', retryable: true }],
+    });
   });
 
   it('shows OPD staff their own OPD only; finance and treasury may not read it; records nothing', async () => {

@@ -17,7 +17,7 @@ describe('forecast inputs', async () => {
       payload: { projectId: approved.id, stage: 'UANG_MUKA', amount: 1_000_000, requestRef: 'SPM/inputs/1' },
     });
     expect(res.json().decision).toBe('APPROVED');
-    const registered = await insertProject(t.database);
+    const registered = await insertProject(t.database, { registrationRecord: null });
     await query(t.database, `insert into project_registrations (registration_number, found, status, contract_value, premium_required, premium_paid,
       workers_registered, coverage_start, coverage_end, verified_at)
       values ('${registered.registration}', true, 'PESERTA', 1110000000, 1750000, 1750000, 3, '2025-07-01', '2026-06-30', now())`);
