@@ -36,13 +36,19 @@ printf '%s\n' \
   '{"nik":"1671025203880002","kpj":"25010000002","name":"Siti Rahmawati","status":"ACTIVE","programs":["JKK","JKM","JHT","JP"],"coverageStart":"2025-07-01","coverageEnd":"2099-12-31","segment":"PU","employerNpp":"16012345","asOf":"'$NOW'"}' |
   call $API/v1/memberships/import -H "authorization: Bearer $ADMIN" -H 'content-type: application/x-ndjson' --data-binary @-
 
+echo "# BPJS's record of the project's Jakon registration, as CSV (admin): policy v2 judges this, not the figures typed on the project"
+printf 'projectNumber,status,premiumRequired,premiumPaid,asOf\n2501%s,PESERTA,1750000,875000,%s\n' "$RUN" "$NOW" |
+  call $API/v1/registrations/import -H "authorization: Bearer $ADMIN" -H 'content-type: text/csv' --data-binary @-
+
 echo '# What would the gate say today? (dry run: records nothing)'
 call "$API/v1/projects/$PROJECT/compliance" -H "authorization: Bearer $OPD"
 
 echo '# The finance system asks before paying the advance: APPROVED (201)'
 REQUEST='{"projectCode":"PKG-'$RUN'","stage":"UANG_MUKA","amount":150000000,"requestRef":"SPM-'$RUN'/BPKAD/2026"}'
-DECISION=$(call $API/v1/disbursements -H "authorization: Bearer $FIN" -H "idempotency-key: spm-$RUN-1" \
-  -H 'content-type: application/json' -d "$REQUEST" | tee /dev/stderr | id)
+ADVANCE=$(call $API/v1/disbursements -H "authorization: Bearer $FIN" -H "idempotency-key: spm-$RUN-1" \
+  -H 'content-type: application/json' -d "$REQUEST")
+echo "$ADVANCE"
+DECISION=$(echo "$ADVANCE" | id)
 echo '# The same key and body again (a retry after a lost answer): the stored decision, 200, Idempotent-Replayed: true'
 call -i $API/v1/disbursements -H "authorization: Bearer $FIN" -H "idempotency-key: spm-$RUN-1" \
   -H 'content-type: application/json' -d "$REQUEST" | grep -iE '^HTTP/|^idempotent-replayed'
@@ -54,6 +60,15 @@ call $API/v1/projects/$PROJECT/workers -H "authorization: Bearer $OPD" -H 'conte
   -d '{"nik":"1671030107950003","name":"Budi Santoso","kpj":"25010000003","role":"TUKANG","startDate":"2026-02-01"}'
 call $API/v1/disbursements -H "authorization: Bearer $FIN" -H "idempotency-key: spm-$RUN-2" \
   -H 'content-type: application/json' -d '{"projectCode":"PKG-'$RUN'","stage":"TERMIN_1","amount":300000000,"requestRef":"SPM-'$RUN'-2/BPKAD/2026"}'
+
+echo '# The mandor says Budi never came: the OPD corrects the assignment, with a reason (audited); the next stage is APPROVED,'
+echo '# with ROSTER_CORRECTED (warn) naming him, so the correction is seen by whoever pays'
+BUDI=$(call "$API/v1/projects/$PROJECT/workers" -H "authorization: Bearer $OPD" |
+  node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).items.find((w) => w.nik === "1671030107950003").assignmentId')
+call $API/v1/projects/$PROJECT/workers/$BUDI/corrections -H "authorization: Bearer $OPD" -H 'content-type: application/json' \
+  -d '{"startDate":"2026-02-01","endDate":"2026-02-01","reason":"Tidak pernah bekerja: absensi mandor Februari 2026"}'
+call $API/v1/disbursements -H "authorization: Bearer $FIN" -H "idempotency-key: spm-$RUN-3" \
+  -H 'content-type: application/json' -d '{"projectCode":"PKG-'$RUN'","stage":"TERMIN_1","amount":300000000,"requestRef":"SPM-'$RUN'-3/BPKAD/2026"}'
 
 echo '# The Inspektorat: verify the chain, keep a signed checkpoint, export, and verify both offline'
 call $API/v1/audit/verify -H "authorization: Bearer $INSP"
