@@ -120,6 +120,23 @@ describe('policy version 2 through the API', async () => {
     expect(codes(await decide(t, old.id))).toEqual(['PROJECT_UNVERIFIED']);
   });
 
+  it('judges the registration BPJS\'s imported record gives, fresh; an old record is unverified', async () => {
+    const project = await insertProject(t.database, { registrationRecord: null });
+    await insertCoveredWorker(t.database, project);
+    const importRecord = async (asOf: string) => {
+      const res = await t.app.inject({
+        method: 'POST', url: '/v1/registrations/import', headers: admin,
+        payload: { records: [{ projectNumber: project.registration, status: 'PESERTA', premiumPaid: 1_750_000, asOf }] },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    expect(codes(await decide(t, project.id, { stage: 'TERMIN_1' }))).toEqual(['PROJECT_UNVERIFIED']);
+    await importRecord('2025-09-10T00:00:00Z'); // older than MEMBERSHIP_MAX_AGE_HOURS at the test's now
+    expect(codes(await decide(t, project.id, { stage: 'TERMIN_2' }))).toEqual(['PROJECT_UNVERIFIED']);
+    await importRecord('2025-09-15T00:00:00Z');
+    expect(await decide(t, project.id, { stage: 'TERMIN_3' })).toMatchObject({ decision: 'APPROVED', reasons: [] });
+  });
+
   it('uses BPJS\'s required and paid premium, not the figure typed on the project', async () => {
     // The OPD typed the full premium; BPJS has 500,000 paid of 2,000,000 required.
     const project = await insertProject(t.database, { premiumPaid: 1_750_000, registrationRecord: { premiumPaid: 500_000, premiumRequired: 2_000_000 } });

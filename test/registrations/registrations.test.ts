@@ -106,7 +106,7 @@ describe('registrations as a snapshot', async () => {
   });
 
   it('is what a decision reads for the project: gerbang_decision_inputs returns the imported record', async () => {
-    const project = await insertProject(t.database, { registration: '700040' });
+    const project = await insertProject(t.database, { registration: '700040', registrationRecord: null });
     expect((await readDecisionInputs(t.database.db, project.id))?.project).toMatchObject({ regFound: null, regStatus: null });
     await importAs('application/json', { records: [record('700040', { status: 'MENDAFTAR', premiumPaid: 5, asOf: '2025-09-15T02:00:00Z' })] });
     const inputs = await readDecisionInputs(t.database.db, project.id);
