@@ -54,7 +54,7 @@ describe('backup with pg_dump and restore into a new database', async () => {
   };
 
   // Before: a project with covered workers, two decisions through the service, a receipt and a checkpoint.
-  const project = await insertProject(database, { startDate: '2025-07-01' });
+  const project = await insertProject(database, { startDate: '2025-07-01', registrationRecord: { asOf: new Date() } }); // the server runs the real clock
   for (let i = 0; i < 2; i++) await insertCoveredWorker(database, project, {}, { coverageEnd: '2199-12-31', asOf: new Date() });
   const before = await start(url, keys);
   const finance = await before.token('finance', 'bpkad-backup');
