@@ -63,7 +63,7 @@ describe('the tree catch-up after an upgrade runs behind a listening server', as
   };
 
   it('is ready and decides at once, answers proofs 503 until the tree catches up, then the same tree as a full rebuild', async () => {
-    const p = await insertProject(database, { startDate: '2025-07-01' });
+    const p = await insertProject(database, { startDate: '2025-07-01', registrationRecord: { asOf: new Date() } }); // fresh by the server's real clock
     for (let i = 0; i < 3; i++) await insertCoveredWorker(database, p, {}, { coverageEnd: '2199-12-31', asOf: new Date() });
     service = await startService({
       databaseUrl: url, readyTimeoutMs: 150_000,
