@@ -27,6 +27,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { runScenario, type Scenario, type ScenarioResult } from './measure.ts';
 import { startProductionSurroundings } from './production.ts';
 import { createScratchDatabase, seedProjects, type SeededProject } from './seed.ts';
@@ -52,6 +53,8 @@ interface ConfigResult {
   results: Array<ScenarioResult & { load: number }>;
   upstreamCalls: number | null;
   decisionsAsked: number;
+  /** Stored decisions by outcome after the scenarios: every one should be APPROVED (a fresh stage of a compliant project). */
+  outcomes: Record<string, number>;
 }
 
 const load1 = (): number => loadavg()[0] as number;
@@ -104,7 +107,9 @@ async function benchConfiguration(config: 'production' | 'development'): Promise
             return {
               ...req,
               headers: { ...req.headers, 'idempotency-key': randomUUID() },
-              body: JSON.stringify({ projectId, stage, amount: 125_000_000, requestRef: `SPM/${randomUUID().slice(0, 8)}/BENCH` }),
+              // A small amount: policy v2 caps the approved total at the contract value (change 12), and
+              // every stage up to TERMIN_999 of a 1,110,000,000 contract must stay approvable.
+              body: JSON.stringify({ projectId, stage, amount: 1_000_000, requestRef: `SPM/${randomUUID().slice(0, 8)}/BENCH` }),
             };
           },
         },
@@ -120,12 +125,24 @@ async function benchConfiguration(config: 'production' | 'development'): Promise
       process.stdout.write(`${scenario.title}: warm-up ${warmup} s, then 3 x ${duration} s at ${connections} connections (load average ${load.toFixed(1)})\n`);
       results.push({ ...(await runScenario(server.url, scenario, { duration, connections, warmup })), load });
     }
-    return { config, results, upstreamCalls: surroundings ? surroundings.upstreamCalls() : null, decisionsAsked: stages.asked };
+    const outcomes = await decisionOutcomes(scratch.url);
+    return { config, results, upstreamCalls: surroundings ? surroundings.upstreamCalls() : null, decisionsAsked: stages.asked, outcomes };
   } finally {
     await server?.stop();
     await surroundings?.close();
     await scratch.drop();
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function decisionOutcomes(url: string): Promise<Record<string, number>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ decision: string; n: number }>('select decision, count(*)::int as n from disbursements group by decision');
+    return Object.fromEntries(rows.map((r) => [r.decision, r.n]));
+  } finally {
+    await client.end();
   }
 }
 
@@ -158,7 +175,10 @@ function table(r: ConfigResult): string {
     lines.push(`| ${x.title} | ${x.rps.toFixed(0)} | ${x.p50} | ${x.p99} | ${ratio === null ? '-' : `${(ratio * 100).toFixed(2)}%`} | ${x.load.toFixed(1)} | ${x.unexpected} | ${target} |`);
   }
   if (r.upstreamCalls !== null) lines.push(`upstream calls during the scenarios: ${r.upstreamCalls}`);
-  lines.push(`decisions asked (warm-up included): ${r.decisionsAsked}, over ${projectCount} projects`);
+  lines.push(`decisions asked (warm-up included): ${r.decisionsAsked}, over ${projectCount} projects; stored: ${
+    Object.entries(r.outcomes).map(([d, n]) => `${n} ${d}`).join(', ') || 'none'}`);
+  const notApproved = Object.entries(r.outcomes).filter(([d]) => d !== 'APPROVED').reduce((n, [, c]) => n + c, 0);
+  if (notApproved > 0) lines.push(`warning: ${notApproved} decisions were not APPROVED: the scenario measured something else than approvals`);
   for (const x of r.results) if (x.unexpected > 0) lines.push(`warning: ${x.name} had ${x.unexpected} responses other than ${x.expect} (${x.statusSummary})`);
   return lines.join('\n');
 }

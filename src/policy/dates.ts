@@ -24,15 +24,26 @@ export function isIsoDate(value: string): boolean {
   return m !== null && isValidCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
+/** The value of the two ASCII digits at `i` and `i + 1`, or -1 when either is not a digit. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
 // Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+// Read character by character: the decision path converts tens of thousands of dates a second,
+// and a regular expression's match arrays were a tenth of its time and much of its garbage.
 export function toDayNumber(date: IsoDate): number {
-  const m = ISO_DATE.exec(date);
-  if (m === null || !isValidCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) {
+  const hi = date.length === 10 && date.charCodeAt(4) === 45 && date.charCodeAt(7) === 45 ? twoDigits(date, 0) : -1;
+  const lo = hi < 0 ? -1 : twoDigits(date, 2);
+  const month = lo < 0 ? -1 : twoDigits(date, 5);
+  const day = month < 0 ? -1 : twoDigits(date, 8);
+  const year = hi * 100 + lo;
+  if (day < 0 || !isValidCalendarDate(year, month, day)) {
     throw new RangeError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);
   }
-  const day = Number(m[3]);
-  const month = Number(m[2]);
-  const y = Number(m[1]) - (month <= 2 ? 1 : 0);
+  const y = year - (month <= 2 ? 1 : 0);
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
   const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
