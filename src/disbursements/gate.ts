@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/client.ts';
 import { holidaysOfYears } from '../holidays/repository.ts';
 import {
-  checkedSet, evaluate, type Period,
+  checkedSet, evaluate, evaluateV2, type Period,
   type IsoDate, type PolicyApproval, type PolicyInput, type PolicyInputV2, type PolicyRegistration, type PolicyResult,
   type ProjectV2, type RegistrationV2,
 } from '../policy/index.ts';
@@ -163,7 +163,7 @@ export function createGate(ctx: AppContext) {
       holidays: [...inputs.holidays].filter((d) => years.has(Number(d.slice(0, 4)))).sort(),
     };
     const { policyVersion: _v, ...rest } = evidence;
-    const result = memoised(checked.sha256, evidence, () => evaluate(2, { ...rest, ...checked.roster }));
+    const result = memoised(checked.sha256, evidence, () => evaluateV2({ ...rest, ...checked.roster }, checked.persons));
     return { evidence, checked, staleRegistration: stale, result };
   }
 

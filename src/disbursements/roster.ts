@@ -7,7 +7,7 @@ import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 import {
   checkedSet, toDayNumber, v1FitContext, v1Lookup,
   type AssignmentV2, type CorrectionV2, type CoverageV2, type IsoDate, type PersonV2, type PolicyApproval,
-  type Period, type PolicyMembership, type PolicyWorker, type ProjectV2,
+  type Period, type PersonsMemo, type PersonsPhase, type PolicyMembership, type PolicyWorker, type ProjectV2,
 } from '../policy/index.ts';
 import { WeightedLru } from './lru.ts';
 
@@ -38,7 +38,7 @@ export interface StoredPerson {
 /** The checked part of the roster for one request, in the shape its policy version takes. */
 export type CheckedWorkers = { period: Period; sha256: string; canonical: string; staleNiks: string[] } & (
   | { version: 1; workers: EvidenceWorker[] }
-  | { version: 2; roster: EvidenceRosterV2 });
+  | { version: 2; roster: EvidenceRosterV2; persons: PersonsMemo });
 
 export interface Roster {
   projectId: string;
@@ -186,11 +186,30 @@ export function checkedWorkers(roster: Roster, version: 1 | 2, req: CheckedReque
   } else {
     const evidence: EvidenceRosterV2 = { assignments: set.assignments, persons: [...persons.values()] };
     const canonical = canonicalJson(evidence);
-    result = { version, period: set.period, roster: evidence, sha256: sha256Hex(canonical), canonical, staleNiks };
+    result = { version, period: set.period, roster: evidence, sha256: sha256Hex(canonical), canonical, staleNiks, persons: phaseMemo() };
   }
   if (roster.checked.size >= CHECKED_MEMO_LIMIT) roster.checked.clear();
   roster.checked.set(key, result);
   return result;
+}
+
+const PHASES_PER_CHECKED = 8;
+
+/**
+ * The persons phases (policy/v2/evaluate.ts) of one checked roster: requests of a project differ in
+ * stage, amount and approvals, rarely in how its workers are judged, so each judgement of 1,000
+ * workers is made once per context instead of once per request. Held by the memoised checked
+ * roster, so it goes when the roster's version does.
+ */
+function phaseMemo(): PersonsMemo {
+  const phases = new Map<string, PersonsPhase>();
+  return {
+    get: (key) => phases.get(key),
+    set(key, phase) {
+      if (phases.size >= PHASES_PER_CHECKED) phases.clear();
+      phases.set(key, phase);
+    },
+  };
 }
 
 /** Each project's roster under its current version, bounded by the number of rows held. */

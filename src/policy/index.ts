@@ -4,6 +4,8 @@ export {
   paymentPeriod,
 } from './evaluate.ts';
 export type { VersionedInput } from './evaluate.ts';
+export { evaluateV2 } from './v2/evaluate.ts';
+export type { PersonsMemo, PersonsPhase } from './v2/evaluate.ts';
 export { addDays, isIsoDate, toDayNumber, fromDayNumber } from './dates.ts';
 export { luhnCheckDigit, maskNik, NIK_PROVINCE_CODES, validateKpj, validateNib, validateNik, validateNpwp } from './identifiers.ts';
 export type { IdentifierResult } from './identifiers.ts';

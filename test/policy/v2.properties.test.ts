@@ -191,6 +191,20 @@ describe('policy v2 properties', () => {
     }), { seed: 9, numRuns: 1500 });
   });
 
+  it('a remembered persons phase never changes a result: the same memo across stages, amounts and approvals', () => {
+    const stages = ['UANG_MUKA', 'TERMIN_1', 'TERMIN_2', 'PELUNASAN', null] as const;
+    fc.assert(fc.property(unchangedArb, fc.array(fc.tuple(fc.constantFrom(...stages), fc.nat(2_000_000_000), fc.boolean()), { minLength: 1, maxLength: 5 }),
+      ({ input }, requests) => {
+        const phases = new Map<string, unknown>();
+        const memo = { get: (k: string) => phases.get(k) as never, set: (k: string, v: unknown) => { phases.set(k, v); } };
+        for (const [stage, amount, approveFirst] of [[input.request.stage, input.request.amount ?? 0, false] as const, ...requests]) {
+          const approvals = approveFirst && input.approvals.length === 0 ? [{ stage: 'TERMIN_9', valueDate: input.request.valueDate }] : input.approvals;
+          const asked: PolicyInputV2 = { ...input, approvals, request: { ...input.request, stage, amount } };
+          expect(evaluateV2(asked, memo)).toEqual(evaluateV2(asked));
+        }
+      }), { seed: 11, numRuns: 600 });
+  });
+
   it('(b) is not vacuous: v2 does approve some inputs v1 blocks, and v1 and v2 agree on most', () => {
     let differs = 0;
     let agree = 0;

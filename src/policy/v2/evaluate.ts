@@ -8,7 +8,7 @@ import { POLICY_ID, REASON_CODES } from '../types.ts';
 import type { PolicyReason, PolicyResult, ReasonCode, ReasonParams, ReasonWorker, WorkerResult } from '../types.ts';
 import { holidaySet } from '../working-days.ts';
 import { judgePerson, type PersonJudgement, type PersonSpan } from './judge-person.ts';
-import type { AssignmentV2, PolicyInputV2, RegistrationV2 } from './types.ts';
+import type { AssignmentV2, PersonV2, PolicyInputV2, RegistrationV2 } from './types.ts';
 
 export const VERSION = 2;
 
@@ -78,7 +78,56 @@ function personsOf(checked: readonly AssignmentV2[], valueDay: number): Array<Om
   return persons;
 }
 
-export function evaluateV2(input: PolicyInputV2): PolicyResult {
+/**
+ * What a request's persons come to: everything of the result that depends only on who is checked,
+ * their records and the context (period, project numbers, holidays), not on the request's stage,
+ * amount or approvals. A caller holding the same roster for many requests may keep it (`memo`);
+ * the result is the same with or without.
+ */
+export interface PersonsPhase {
+  persons: readonly Person[];
+  byCode: ReadonlyMap<ReasonCode, ReasonWorker[]>;
+  summary: PolicyResult['summary'];
+  workers: WorkerResult[];
+  expiringSoon: PolicyResult['expiringSoon'];
+}
+
+/** Where a caller keeps persons phases of one roster (assignments and persons), by context. */
+export interface PersonsMemo {
+  get(key: string): PersonsPhase | undefined;
+  set(key: string, phase: PersonsPhase): void;
+}
+
+function personsPhase(persons: Person[]): PersonsPhase {
+  const byCode = new Map<ReasonCode, ReasonWorker[]>();
+  for (const code of REASON_CODES) {
+    const workers = persons.filter((x) => x.judgement.codes.has(code)).map((x) => x.worker);
+    if (workers.length > 0) byCode.set(code, workers);
+  }
+  return {
+    persons,
+    byCode,
+    summary: summarise(persons),
+    workers: persons.map(({ worker, assignmentIds, judgement }): WorkerResult => ({
+      assignmentId: worker.assignmentId,
+      nik: worker.nik,
+      outcome: outcomeOf(judgement.codes),
+      codes: REASON_CODES.filter((c) => judgement.codes.has(c)),
+      lastDay: judgement.lastDay,
+      assignmentIds,
+      coverage: judgement.coverage === null
+        ? null
+        : { segment: judgement.coverage.segment, projectNumber: judgement.coverage.projectNumber, employerNpp: judgement.coverage.employerNpp },
+    })),
+    expiringSoon: persons
+      .flatMap(({ worker, judgement }) => judgement.expiringOn === null
+        ? []
+        : [{ assignmentId: worker.assignmentId, nik: worker.nik, name: worker.name, coverageEnd: judgement.expiringOn }])
+      .sort((a, b) => (a.coverageEnd === b.coverageEnd ? (a.nik < b.nik ? -1 : a.nik > b.nik ? 1 : 0) : a.coverageEnd < b.coverageEnd ? -1 : 1)),
+  };
+}
+
+export function evaluateV2(input: PolicyInputV2, memo?: PersonsMemo): PolicyResult {
   const { project, request } = input;
   assertMoney('project.bpjsPremiumPaid', project.bpjsPremiumPaid);
   assertMoney('approvedTotal', input.approvedTotal);
@@ -94,7 +143,7 @@ export function evaluateV2(input: PolicyInputV2): PolicyResult {
     : project.bpjsRegistrationNumber;
   const registration = judgeRegistration(registrationNumber, input.registration);
 
-  const byNik = new Map(input.persons.map((p) => [p.nik, p]));
+  const byNik = memo === undefined ? new Map(input.persons.map((p) => [p.nik, p])) : lazyByNik(input);
   const ctx = {
     valueDay,
     registrationNumber,
@@ -103,7 +152,14 @@ export function evaluateV2(input: PolicyInputV2): PolicyResult {
     jakonUnjudged: registration.notRegistered, // change 8
     holidays: holidaySet(input.holidays),
   };
-  const persons: Person[] = personsOf(checked, valueDay).map((p) => ({ ...p, judgement: judgePerson(p.span, byNik.get(p.span.nik), ctx) }));
+  const phaseKey = memo === undefined ? ''
+    : `${period.from}|${period.to}|${registrationNumber ?? ''}|${project.contractorEmployerNpp ?? ''}|${ctx.jakonUnjudged}|${input.holidays.join(',')}`;
+  let phase = memo?.get(phaseKey);
+  if (phase === undefined) {
+    phase = personsPhase(personsOf(checked, valueDay).map((p) => ({ ...p, judgement: judgePerson(p.span, byNik.get(p.span.nik), ctx) })));
+    memo?.set(phaseKey, phase);
+  }
+  const { persons } = phase;
 
   const projectCodes = new Set<ReasonCode>();
   const params = new Map<ReasonCode, ReasonParams>();
@@ -137,7 +193,7 @@ export function evaluateV2(input: PolicyInputV2): PolicyResult {
     params.set('PREMIUM_FIGURE_MISMATCH', { premiumRequiredBpjs: bpjsRequired, premiumComputed: computed.total });
   }
 
-  const reasons = buildReasons(projectCodes, params, persons, correctedWorkers(input, period));
+  const reasons = buildReasons(projectCodes, params, phase.byCode, correctedWorkers(input, period));
   return {
     policy: { id: POLICY_ID, version: VERSION },
     decision: reasons.some((r) => r.severity === 'block') ? 'BLOCKED' : 'APPROVED',
@@ -146,7 +202,7 @@ export function evaluateV2(input: PolicyInputV2): PolicyResult {
     final,
     period,
     reasons,
-    summary: summarise(persons),
+    summary: phase.summary,
     premium: {
       base: computed.base,
       required: bpjsRequired === null
@@ -158,22 +214,8 @@ export function evaluateV2(input: PolicyInputV2): PolicyResult {
       shortfall,
       paidRecorded: project.bpjsPremiumPaid,
     },
-    workers: persons.map(({ worker, assignmentIds, judgement }): WorkerResult => ({
-      assignmentId: worker.assignmentId,
-      nik: worker.nik,
-      outcome: outcomeOf(judgement.codes),
-      codes: REASON_CODES.filter((c) => judgement.codes.has(c)),
-      lastDay: judgement.lastDay,
-      assignmentIds,
-      coverage: judgement.coverage === null
-        ? null
-        : { segment: judgement.coverage.segment, projectNumber: judgement.coverage.projectNumber, employerNpp: judgement.coverage.employerNpp },
-    })),
-    expiringSoon: persons
-      .flatMap(({ worker, judgement }) => judgement.expiringOn === null
-        ? []
-        : [{ assignmentId: worker.assignmentId, nik: worker.nik, name: worker.name, coverageEnd: judgement.expiringOn }])
-      .sort((a, b) => (a.coverageEnd === b.coverageEnd ? (a.nik < b.nik ? -1 : a.nik > b.nik ? 1 : 0) : a.coverageEnd < b.coverageEnd ? -1 : 1)),
+    workers: phase.workers,
+    expiringSoon: phase.expiringSoon,
   };
 }
 
@@ -195,7 +237,8 @@ function correctedWorkers(input: PolicyInputV2, period: { from: string; to: stri
 }
 
 function buildReasons(
-  projectCodes: ReadonlySet<ReasonCode>, params: ReadonlyMap<ReasonCode, ReasonParams>, persons: readonly Person[], corrected: ReasonWorker[],
+  projectCodes: ReadonlySet<ReasonCode>, params: ReadonlyMap<ReasonCode, ReasonParams>, byCode: ReadonlyMap<ReasonCode, ReasonWorker[]>,
+  corrected: ReasonWorker[],
 ): PolicyReason[] {
   const reasons: PolicyReason[] = [];
   for (const code of REASON_CODES) {
@@ -206,10 +249,16 @@ function buildReasons(
       reasons.push({ code, severity, retryable, ...(p === undefined ? {} : { params: p }) });
       continue;
     }
-    const workers = code === 'ROSTER_CORRECTED' ? corrected : persons.filter((x) => x.judgement.codes.has(code)).map((x) => x.worker);
+    const workers = code === 'ROSTER_CORRECTED' ? corrected : byCode.get(code) ?? [];
     if (workers.length > 0) reasons.push({ code, severity, retryable, workers });
   }
   return reasons;
+}
+
+/** The NIK index of the persons, built only when a phase has to be judged (a remembered one needs none). */
+function lazyByNik(input: PolicyInputV2): Pick<Map<string, PersonV2>, 'get'> {
+  let map: Map<string, PersonV2> | undefined;
+  return { get: (nik) => (map ??= new Map(input.persons.map((p) => [p.nik, p]))).get(nik) };
 }
 
 function outcomeOf(codes: ReadonlySet<ReasonCode>): WorkerResult['outcome'] {
