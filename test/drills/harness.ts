@@ -83,6 +83,10 @@ export async function seedProjects(client: Client, adminToken: string, count: nu
         asOf: new Date().toISOString(),
       })),
     }, 200);
+    // BPJS's record of the registration (contract 2.3), which policy version 2 judges in snapshot mode.
+    await must(client, adminToken, 'POST', '/v1/registrations/import', {
+      records: [{ projectNumber: registration, status: 'PESERTA', premiumPaid: 1_750_000, asOf: new Date().toISOString() }],
+    }, 200);
     seeded.push({ id, registration, startDate: start, endDate: end, workers: roster.map(({ nik, kpj, name }) => ({ nik, kpj, name })) });
   }
   return seeded;
