@@ -1,6 +1,6 @@
 // The OIDC sign-in in a real browser: Chromium follows /app/login to the in-test identity provider
 // and back to /app/callback (authorization code + PKCE), and lands signed in on the OPD's projects.
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/free-port.ts';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
@@ -12,18 +12,6 @@ let t: TestApp;
 let idp: OidcProvider;
 let browser: Browser;
 let base: string;
-
-/** A port free right now, so PUBLIC_URL can be known before the app listens on it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   const testKeys = await makeTestKeys();

@@ -53,18 +53,9 @@ export interface PrivatePostgresOptions {
   name?: string;
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './free-port.ts';
+
+export { freePort };
 
 /** Directory of initdb/pg_ctl: PG_BIN_DIR, else the newest /usr/lib/postgresql/<v>/bin, else PATH. */
 export function postgresBinDir(): string {

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth-tokens.ts';
 import { newEd25519Jwk, publicPart } from '../../src/keys.ts';
 import { testDatabaseUrl } from '../helpers/database.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { es256Jwk } from '../helpers/keys.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,13 +28,6 @@ const listen = async (server: Server): Promise<string> => {
   await once(server, 'listening');
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  const url = await listen(server);
-  server.close();
-  return Number(new URL(url).port);
-}
 
 /** The node process npm started (npm -> sh -> node, or npm -> node), found through /proc. */
 function childrenOf(pid: number): number[] {
