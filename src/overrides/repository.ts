@@ -4,35 +4,22 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { AUDIT_HEAD_FOR_UPDATE, type AuditHead } from '../audit/append.ts';
 import { rows, type Executor } from '../db/client.ts';
-import type { StoredReason } from '../disbursements/decision.ts';
+import type { Decision, StoredReason } from '../disbursements/decision.ts';
 import type { EvidenceDocument } from '../disbursements/evidence.ts';
 
 const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
   sql`to_char(${column} at time zone 'UTC', ${`YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"`})`;
 
-export interface BlockedDecision {
-  id: string;
-  projectId: string;
-  opdCode: string;
-  stage: string;
-  amount: number;
-  requestRef: string;
-  final: boolean;
-  decision: 'APPROVED' | 'BLOCKED';
-  reasons: StoredReason[];
-  summary: unknown;
-  policyId: string;
-  policyVersion: number;
-  periodFrom: string;
-  periodTo: string;
-  valueDate: string;
-  requestedBy: string;
+/** A decision as an override judges it: the read model's columns (disbursements/decision.ts), with its evidence and override chain. */
+export type BlockedDecision = Pick<Decision,
+  'id' | 'projectId' | 'opdCode' | 'stage' | 'amount' | 'requestRef' | 'final' | 'decision' | 'reasons' | 'summary' | 'policyId'
+  | 'policyVersion' | 'periodFrom' | 'periodTo' | 'valueDate' | 'requestedBy'> & {
   evidence: EvidenceDocument;
   /** The decision an earlier approved override created, if any. */
   overriddenBy: string | null;
   /** The decision's latest request (the end of its chain), if any, and whether it is still pending. */
   lastRequest: { id: string; pending: boolean } | null;
-}
+};
 
 /**
  * Takes the project's row lock, the one every decision of the project takes (gerbang_begin_decision).
