@@ -10,7 +10,7 @@ import { createHttpProvider, type HttpProvider } from '../../src/bpjs/provider.t
 import type { UpstreamParticipantFound, UpstreamProjectFound } from '../../src/bpjs/wire.ts';
 import type { MembershipProvider } from '../../src/memberships/provider.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { clock, decisionBody, insertProject as insertProjectRow, type ProjectFixture, type WorkerFixture } from '../disbursements/fixtures.ts';
+import { clock, decisionBody, type ProjectFixture, type WorkerFixture } from '../disbursements/fixtures.ts';
 import { API_KEY, startUpstream, type Upstream } from './harness.ts';
 
 export interface LiveApp {
@@ -92,6 +92,4 @@ export async function deadUrl(): Promise<string> {
 
 export const reasonCodes = (body: { reasons: Array<{ code: string }> }): string[] => body.reasons.map((r) => r.code);
 
-/** A project whose registration BPJS has not been asked about yet: the live upstream fetches it. */
-export const insertProject = (database: Parameters<typeof insertProjectRow>[0], o: Parameters<typeof insertProjectRow>[1] = {}) =>
-  insertProjectRow(database, { registrationRecord: null, ...o });
+export { insertUnaskedProject as insertProject } from '../disbursements/fixtures.ts';

@@ -73,6 +73,10 @@ export async function insertProject(
   return { id: project!.id, code, registration: registration ?? '', contractorId: contractor!.id };
 }
 
+/** A project whose registration BPJS has not been asked about yet: a live upstream fetches it. */
+export const insertUnaskedProject = (database: Database, o: Parameters<typeof insertProject>[1] = {}): Promise<ProjectFixture> =>
+  insertProject(database, { registrationRecord: null, ...o });
+
 export interface WorkerFixture {
   assignmentId: string;
   nik: string;

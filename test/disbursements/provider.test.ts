@@ -4,11 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import type { MembershipProvider, RefreshOutcome } from '../../src/memberships/provider.ts';
 import { buildTestApp } from '../helpers/app.ts';
-import { V1, clock, decisionBody, fakeHttpProvider, insertCoveredWorker, insertProject as insertProjectRow, insertWorker, NOW, query, type ProjectFixture } from './fixtures.ts';
-
-/** Projects whose registration BPJS has not been asked about yet (the live provider fetches it). */
-const insertProject = (database: Parameters<typeof insertProjectRow>[0], o: Parameters<typeof insertProjectRow>[1] = {}) =>
-  insertProjectRow(database, { registrationRecord: null, ...o });
+import { V1, clock, decisionBody, fakeHttpProvider, insertCoveredWorker, insertUnaskedProject as insertProject, insertWorker, NOW, query, type ProjectFixture } from './fixtures.ts';
 
 type Refresh = (items: readonly string[]) => Promise<RefreshOutcome>;
 
