@@ -5,7 +5,7 @@
 // database triggers on any change) lets every later decision reuse them.
 import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 import {
-  checkedSet, toDayNumber, v1FitContext, v1Lookup,
+  checkedSet, toDayNumber, type CheckedSet, v1FitContext, v1Lookup,
   type AssignmentV2, type CorrectionV2, type CoverageV2, type IsoDate, type PersonV2, type PolicyApproval,
   type Period, type PersonsMemo, type PersonsPhase, type PolicyMembership, type PolicyWorker, type ProjectV2,
 } from '../policy/index.ts';
@@ -50,6 +50,19 @@ export interface Roster {
   /** expiresAtMs of every stored status, ascending: the stale ones at t are a prefix. */
   expiries: number[];
   checked: Map<string, CheckedWorkers>;
+  /**
+   * Version 2's checked roster part by the assignments it holds: each fresh stage has a new
+   * period, but usually the same checked assignments, and so the same evidence (its canonical
+   * JSON and hash, the costly part) and the same persons memo.
+   */
+  checkedParts: CheckedPartV2[];
+}
+
+/** What version 2's checked roster is, whatever the period: found again by the assignments' identity. */
+interface CheckedPartV2 {
+  staleCount: number;
+  assignments: readonly AssignmentV2[];
+  part: Omit<CheckedWorkers & { version: 2 }, 'period'>;
 }
 
 /** As the repository returns them: compact JSON arrays, in these orders. */
@@ -117,7 +130,7 @@ export function buildRoster(projectId: string, raw: RawRoster, maxAgeMs: number)
   const corrections = raw.corrections.map(([id, assignmentId, nik, name, correctedOn, before]): CorrectionV2 =>
     ({ id, assignmentId, nik, name, correctedOn, before }));
   expiries.sort((a, b) => a - b);
-  return { projectId, version: raw.version, assignments, persons, corrections, expiries, checked: new Map() };
+  return { projectId, version: raw.version, assignments, persons, corrections, expiries, checked: new Map(), checkedParts: [] };
 }
 
 /** How many statuses are stale at `nowMs`; since staleness only grows with time, it names the set. */
@@ -162,35 +175,51 @@ export interface CheckedRequest {
 export function checkedWorkers(roster: Roster, version: 1 | 2, req: CheckedRequest, nowMs: number): CheckedWorkers {
   const set = checkedSet(version, req.project.startDate, req.approvals, req.valueDate, roster.assignments);
   const fitKey = version === 1 ? `|${req.project.bpjsRegistrationNumber ?? ''}|${req.project.contractorEmployerNpp ?? ''}` : '';
-  const key = `${version}|${set.period.from}|${set.period.to}|${staleCount(roster.expiries, nowMs)}${fitKey}`;
+  const stale = staleCount(roster.expiries, nowMs);
+  const key = `${version}|${set.period.from}|${set.period.to}|${stale}${fitKey}`;
   const memo = roster.checked.get(key);
   if (memo) return memo;
-  const persons = new Map(set.niks.map((nik) => [nik, personAt(roster.persons.get(nik), nik, nowMs)]));
-  const staleNiks = set.niks.filter((nik) => isStale(persons.get(nik) as EvidencePerson));
-  let result: CheckedWorkers;
-  if (version === 1) {
-    const valueDay = toDayNumber(set.period.to);
-    const fit = v1FitContext({ project: req.project });
-    const workers = set.assignments.map((a): EvidenceWorker => {
-      const person = persons.get(a.nik) as EvidencePerson;
-      const end = a.endDate === null ? null : toDayNumber(a.endDate);
-      const lastDay = end === null ? valueDay : Math.min(end, valueDay);
-      return {
-        assignmentId: a.assignmentId, nik: a.nik, name: a.name, kpj: a.kpj, startDate: a.startDate, endDate: a.endDate,
-        ...v1Lookup(person, fit, lastDay, end === null || end >= valueDay),
-        verifiedAt: person.verifiedAt,
-      };
-    });
-    const canonical = canonicalJson(workers);
-    result = { version, period: set.period, workers, sha256: sha256Hex(canonical), canonical, staleNiks };
-  } else {
-    const evidence: EvidenceRosterV2 = { assignments: set.assignments, persons: [...persons.values()] };
-    const canonical = canonicalJson(evidence);
-    result = { version, period: set.period, roster: evidence, sha256: sha256Hex(canonical), canonical, staleNiks, persons: phaseMemo() };
-  }
+  const result = version === 1 ? checkedV1(roster, set, req, nowMs) : { period: set.period, ...checkedPartV2(roster, set, stale, nowMs) };
   if (roster.checked.size >= CHECKED_MEMO_LIMIT) roster.checked.clear();
   roster.checked.set(key, result);
   return result;
+}
+
+const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((item, i) => item === b[i]);
+
+/** Version 2's checked roster part for `set`, built once per set of assignments and freshness state. */
+function checkedPartV2(roster: Roster, set: CheckedSet<AssignmentV2>, stale: number, nowMs: number): CheckedPartV2['part'] {
+  const found = roster.checkedParts.find((p) => p.staleCount === stale && sameItems(p.assignments, set.assignments));
+  if (found) return found.part;
+  const persons = set.niks.map((nik) => personAt(roster.persons.get(nik), nik, nowMs));
+  const evidence: EvidenceRosterV2 = { assignments: set.assignments, persons };
+  const canonical = canonicalJson(evidence);
+  const part = {
+    version: 2 as const, roster: evidence, sha256: sha256Hex(canonical), canonical,
+    staleNiks: persons.filter(isStale).map((p) => p.nik), persons: phaseMemo(),
+  };
+  if (roster.checkedParts.length >= CHECKED_MEMO_LIMIT) roster.checkedParts.shift();
+  roster.checkedParts.push({ staleCount: stale, assignments: set.assignments, part });
+  return part;
+}
+
+function checkedV1(roster: Roster, set: CheckedSet<AssignmentV2>, req: CheckedRequest, nowMs: number): CheckedWorkers {
+  const persons = new Map(set.niks.map((nik) => [nik, personAt(roster.persons.get(nik), nik, nowMs)]));
+  const staleNiks = set.niks.filter((nik) => isStale(persons.get(nik) as EvidencePerson));
+  const valueDay = toDayNumber(set.period.to);
+  const fit = v1FitContext({ project: req.project });
+  const workers = set.assignments.map((a): EvidenceWorker => {
+    const person = persons.get(a.nik) as EvidencePerson;
+    const end = a.endDate === null ? null : toDayNumber(a.endDate);
+    const lastDay = end === null ? valueDay : Math.min(end, valueDay);
+    return {
+      assignmentId: a.assignmentId, nik: a.nik, name: a.name, kpj: a.kpj, startDate: a.startDate, endDate: a.endDate,
+      ...v1Lookup(person, fit, lastDay, end === null || end >= valueDay),
+      verifiedAt: person.verifiedAt,
+    };
+  });
+  const canonical = canonicalJson(workers);
+  return { version: 1, period: set.period, workers, sha256: sha256Hex(canonical), canonical, staleNiks };
 }
 
 const PHASES_PER_CHECKED = 8;
