@@ -1,14 +1,25 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.ts';
 import { eventLeafHash, hashEvent, type AuditEvent } from './chain.ts';
 import { appendTreeLeaves, treeLeafCte } from './tree-repository.ts';
+
+/**
+ * A notification recorded with the event (webhooks/outbox.ts): its SQL runs inside the append's
+ * own statement, so a change without subscribers costs no round trip more.
+ */
+export interface AuditNotice {
+  /** CTEs recording the notification (after the event's own), and a text[] expression naming its recipients. */
+  sql(event: AuditEvent): { ctes: SQL; targets: SQL };
+  /** After the statement, with the recipients found (none: nothing to do). */
+  deliver(tx: Tx, targets: readonly string[]): Promise<void>;
+}
 
 /**
  * What a change says about itself; the chain adds seq, at, prevHash and hash. `notify` writes the
  * change's webhook notification to the outbox (webhooks/outbox.ts) in the same transaction.
  */
 export type AuditEntry = Pick<AuditEvent, 'actor' | 'action' | 'entityType' | 'entityId' | 'data' | 'requestId'> & {
-  notify?: (tx: Tx, event: AuditEvent) => Promise<void>;
+  notify?: AuditNotice;
 };
 
 /** The chain's head as read under its lock. */
@@ -52,8 +63,9 @@ export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date, lo
     prevHash: head.hash,
   };
   const event: AuditEvent = { ...unhashed, hash: hashEvent(unhashed) };
-  // One statement: the event, the head, and the event's Merkle leaf (TREE_LEAF_CTE).
-  await tx.execute(sql`
+  // One statement: the event, the head, the event's Merkle leaf (treeLeafCte) and its notification.
+  const notice = entry.notify?.sql(event);
+  const [result] = await rows<{ targets: string[] }>(tx, sql`
     with recursive appended as (
       insert into audit_events (seq, at, actor, action, entity_type, entity_id, data, request_id, prev_hash, hash)
       values (${event.seq}, ${event.at}, ${JSON.stringify(event.actor)}::jsonb, ${event.action}, ${event.entityType},
@@ -63,8 +75,10 @@ export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date, lo
     moved as (
       update audit_head set seq = appended.seq, hash = appended.hash from appended where audit_head.id = 1
     ),
-    ${treeLeafCte(event.seq - 1, eventLeafHash(event))}`);
-  if (entry.notify) await entry.notify(tx, event);
+    ${treeLeafCte(event.seq - 1, eventLeafHash(event))}
+    ${notice ? sql`, ${notice.ctes} select ${notice.targets} as targets` : sql`select '{}'::text[] as targets`}`);
+  const targets = result?.targets ?? [];
+  if (entry.notify && targets.length > 0) await entry.notify.deliver(tx, targets);
   return event;
 }
 

@@ -6,8 +6,8 @@ import { createTreeBuilder, frontierOf, rowOf, type RowReader } from './merkle.t
 const asBuffer = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 
 /**
- * The tail of an append statement that stores event `index`'s leaf (leaf index = seq - 1): a CTE
- * and the final INSERT, for a statement opened with `with recursive` (appendAudit folds it into the
+ * The CTEs of an append statement that store event `index`'s leaf (leaf index = seq - 1), for a
+ * statement opened with `with recursive` (appendAudit folds them into the
  * event's own statement: no extra round trip while the head lock is held). PostgreSQL's sha256()
  * hashes the subtrees the leaf completes with their stored left siblings.
  * The leaf is stored only when the tree reaches `index` (leaf index - 1 exists): while the start-up
@@ -28,11 +28,13 @@ export function treeLeafCte(index: number, leaf: Buffer): SQL {
                    where t.leaf_index = up.k * (1::bigint << up.level) - 1)
                || up.h)
       from up where up.k % 2 = 1
-    )
-    insert into audit_tree (leaf_index, hashes)
-    select ${index}::bigint, case when count(*) = count(h) then string_agg(h, ''::bytea order by level) end from up
-    having ${index}::bigint = 0 or exists (select 1 from audit_tree where leaf_index = ${index}::bigint - 1)
-    on conflict (leaf_index) do nothing`;
+    ),
+    tree_leaf as (
+      insert into audit_tree (leaf_index, hashes)
+      select ${index}::bigint, case when count(*) = count(h) then string_agg(h, ''::bytea order by level) end from up
+      having ${index}::bigint = 0 or exists (select 1 from audit_tree where leaf_index = ${index}::bigint - 1)
+      on conflict (leaf_index) do nothing
+    )`;
 }
 
 export async function treeSize(db: Executor): Promise<number> {

@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, type PgBoss } from 'pg-boss';
+import type { AuditNotice } from '../audit/append.ts';
 import type { AuditEvent } from '../audit/chain.ts';
 import type { Tx } from '../db/client.ts';
-import { recordEvent } from './repository.ts';
+import { recordEvent, webhookEventSql } from './repository.ts';
 import type { WebhookEventType } from './schemas.ts';
 
 export const DELIVER_QUEUE = 'webhook-deliver';
@@ -22,19 +23,18 @@ export interface Outbox {
   /** Records one notification inside the caller's transaction. */
   record(tx: Tx, type: WebhookEventType, opdCode: string | null, data: unknown): Promise<void>;
   /**
-   * What appendAudit's `notify` takes: the same, run once the audit event is appended; `data` may
-   * be a function of that event (a decision's body carries its auditSeq).
+   * What appendAudit's `notify` takes: the same, recorded by the append's own statement; `data` may
+   * be a function of the event (a decision's body carries its auditSeq).
    */
-  notice(type: WebhookEventType, opdCode: string | null, data: unknown): (tx: Tx, event: AuditEvent) => Promise<void>;
+  notice(type: WebhookEventType, opdCode: string | null, data: unknown): AuditNotice;
 }
 
 export function createOutbox(boss: PgBoss, clock: () => Date, retry: RetrySettings | null, onRecorded: () => void): Outbox {
-  const record = async (tx: Tx, type: WebhookEventType, opdCode: string | null, data: unknown) => {
-    const id = randomUUID();
-    const targets = await recordEvent(tx, { id, type, opdCode, data, at: clock() });
+  /** One delivery job per subscribed endpoint, in the same transaction. */
+  const enqueue = async (tx: Tx, eventId: string, targets: readonly string[]) => {
     if (targets.length === 0) return;
     const jobs = targets.map((webhookId) => ({
-      data: { eventId: id, webhookId },
+      data: { eventId, webhookId },
       ...(retry ? { retryLimit: retry.retryLimit, retryDelay: retry.retryDelay, retryBackoff: true, retryDelayMax: retry.retryDelayMax } : {}),
     }));
     // drizzle's transaction object is what the adapter expects; its types are looser than ours.
@@ -42,8 +42,19 @@ export function createOutbox(boss: PgBoss, clock: () => Date, retry: RetrySettin
     onRecorded();
   };
   return {
-    record,
-    notice: (type, opdCode, data) => (tx, event) => record(tx, type, opdCode, typeof data === 'function' ? (data as (e: AuditEvent) => unknown)(event) : data),
+    async record(tx, type, opdCode, data) {
+      const id = randomUUID();
+      await enqueue(tx, id, await recordEvent(tx, { id, type, opdCode, data, at: clock() }));
+    },
+    notice(type, opdCode, data) {
+      const id = randomUUID();
+      return {
+        sql: (event) => webhookEventSql({
+          id, type, opdCode, at: clock(), data: typeof data === 'function' ? (data as (e: AuditEvent) => unknown)(event) : data,
+        }),
+        deliver: (tx, targets) => enqueue(tx, id, targets),
+      };
+    },
   };
 }
 
@@ -52,7 +63,7 @@ export const disabledOutbox: Outbox = {
   record: async () => {
     throw new Error('webhooks are not started in this process');
   },
-  notice: () => async () => {
+  notice: () => {
     throw new Error('webhooks are not started in this process');
   },
 };
