@@ -1,15 +1,27 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import { eventLeafHash, hashEvent, type AuditEvent } from './chain.ts';
-import { appendTreeLeaves, treeLeafCte } from './tree-repository.ts';
+import { appendTreeLeaves } from './tree-repository.ts';
+
+/** A webhook notification's row (webhook_events), stored only when some endpoint subscribed to it. */
+export interface NoticeRow {
+  id: string;
+  type: string;
+  opdCode: string | null;
+  data: unknown;
+  at: Date;
+  /** A top-level key of `data` that takes the event's seq (a decision's auditSeq), or none. */
+  seqKey?: string | undefined;
+}
 
 /**
- * A notification recorded with the event (webhooks/outbox.ts): its SQL runs inside the append's
- * own statement, so a change without subscribers costs no round trip more.
+ * A notification recorded with the event (webhooks/outbox.ts) by the append's own statement, so
+ * a change without subscribers costs no round trip more.
  */
 export interface AuditNotice {
-  /** CTEs recording the notification (after the event's own), and a text[] expression naming its recipients. */
-  sql(event: AuditEvent): { ctes: SQL; targets: SQL };
+  /** The notification of the event. */
+  row(): NoticeRow;
   /** After the statement, with the recipients found (none: nothing to do). */
   deliver(tx: Tx, targets: readonly string[]): Promise<void>;
 }
@@ -28,58 +40,56 @@ export interface AuditHead {
   hash: string;
 }
 
-/**
- * Locks the head and returns it. A caller may run this as the main SELECT of its own last
- * statement (after its data-modifying CTEs) and pass the row to appendAudit as `lockedHead`,
- * saving a round trip on a hot path (disbursement decisions); the lock is then held from that
- * statement until commit, exactly as appendAudit's own read would hold it.
- */
+/** Locks the chain's head and returns it (bulk appends and the tree's catch-up). */
 export const AUDIT_HEAD_FOR_UPDATE = sql`select seq, hash from audit_head where id = 1 for update`;
+
+const REQUEST_ID_KEY = ',"requestId":';
+
+/**
+ * The event's RFC 8785 text around what only the chain's head decides (prevHash and seq), as
+ * gerbang_append_audit (migration 0027) completes it: the keys sort as action, actor, at, data,
+ * entityId, entityType, [hash,] prevHash, requestId, seq, so `pre` ends with entityType's value and
+ * `post` closes prevHash and holds requestId. requestId is the last key of the text made here, and
+ * no JSON value holds an unescaped quote, so its last occurrence is its own.
+ */
+export function canonicalEventParts(e: Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>): { pre: string; post: string } {
+  const base = canonicalJson({ action: e.action, actor: e.actor, at: e.at, data: e.data, entityId: e.entityId, entityType: e.entityType, requestId: e.requestId });
+  const i = base.lastIndexOf(REQUEST_ID_KEY);
+  return { pre: base.slice(0, i), post: `"${REQUEST_ID_KEY}${base.slice(i + REQUEST_ID_KEY.length, -1)},"seq":` };
+}
 
 /**
  * Appends one event inside the caller's transaction, so the change and its event commit together.
- * Locking the head row both serialises appenders and reads the latest committed head in one round
- * trip; the lock is held until commit, so call this last in the transaction.
+ * One call does it all (migration 0027, gerbang_append_audit): it locks the head, which both
+ * serialises appenders and reads the latest committed head, then hashes the event from the
+ * canonical text made here (canonicalEventParts), stores it, moves the head, stores the event's
+ * Merkle leaf and its notification. The lock is held until commit, so call this last in the
+ * transaction: nothing but the commit then follows while the chain is locked.
  * Why there are no forks or gaps: seq N+1 is computed only while holding the lock that the
  * appender of N held until it committed (READ COMMITTED re-reads the row it waited for), and the
- * event and the head move in one statement, so a rollback takes back both. The seq primary key
+ * event and the head move in one transaction, so a rollback takes back both. The seq primary key
  * refuses a fork even if someone bypasses the lock. Under REPEATABLE READ or SERIALIZABLE a
  * concurrent append fails with 40001 instead (retry), never forks.
  * What is hashed is what is stored: `data` goes to jsonb as JSON.stringify prints it, and
- * canonicalize serialises the same values (undefined dropped, toJSON applied).
+ * canonicalize serialises the same values (undefined dropped, toJSON applied); GET /v1/audit/verify
+ * re-hashes every event here.
  */
-export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date, lockedHead?: AuditHead): Promise<AuditEvent> {
-  const [head] = lockedHead ? [lockedHead] : await rows<AuditHead>(tx, AUDIT_HEAD_FOR_UPDATE);
-  if (!head) throw new Error('audit_head is missing: migrations not applied');
-  const unhashed: Omit<AuditEvent, 'hash'> = {
-    seq: Number(head.seq) + 1,
-    at: now().toISOString(),
-    actor: entry.actor,
-    action: entry.action,
-    entityType: entry.entityType,
-    entityId: entry.entityId,
-    data: entry.data,
-    requestId: entry.requestId,
-    prevHash: head.hash,
+export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date): Promise<AuditEvent> {
+  const body = {
+    at: now().toISOString(), actor: entry.actor, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
+    data: entry.data, requestId: entry.requestId,
   };
-  const event: AuditEvent = { ...unhashed, hash: hashEvent(unhashed) };
-  // One statement: the event, the head, the event's Merkle leaf (treeLeafCte) and its notification.
-  const notice = entry.notify?.sql(event);
-  const [result] = await rows<{ targets: string[] }>(tx, sql`
-    with recursive appended as (
-      insert into audit_events (seq, at, actor, action, entity_type, entity_id, data, request_id, prev_hash, hash)
-      values (${event.seq}, ${event.at}, ${JSON.stringify(event.actor)}::jsonb, ${event.action}, ${event.entityType},
-              ${event.entityId}, ${JSON.stringify(event.data)}::jsonb, ${event.requestId}, ${event.prevHash}, ${event.hash})
-      returning seq, hash
-    ),
-    moved as (
-      update audit_head set seq = appended.seq, hash = appended.hash from appended where audit_head.id = 1
-    ),
-    ${treeLeafCte(event.seq - 1, eventLeafHash(event))}
-    ${notice ? sql`, ${notice.ctes} select ${notice.targets} as targets` : sql`select '{}'::text[] as targets`}`);
-  const targets = result?.targets ?? [];
+  const { pre, post } = canonicalEventParts(body);
+  const n = entry.notify?.row();
+  const [result] = await rows<{ appended: { seq: number; prevHash: string; hash: string; targets: string[] } }>(tx, sql`
+    select gerbang_append_audit(${pre}, ${post}, ${body.at}::timestamptz, ${JSON.stringify(body.actor)}::jsonb, ${body.action},
+      ${body.entityType}, ${body.entityId}, ${JSON.stringify(body.data)}::jsonb, ${body.requestId},
+      ${n?.id ?? null}::uuid, ${n?.type ?? null}, ${n?.opdCode ?? null}, ${n ? JSON.stringify(n.data) : null}::jsonb,
+      ${n ? n.at.toISOString() : null}::timestamptz, ${n?.seqKey ?? null}) as appended`);
+  if (!result) throw new Error('the audit append returned nothing');
+  const { seq, prevHash, hash, targets } = result.appended;
   if (entry.notify && targets.length > 0) await entry.notify.deliver(tx, targets);
-  return event;
+  return { seq: Number(seq), ...body, prevHash, hash };
 }
 
 /**

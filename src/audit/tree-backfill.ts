@@ -24,7 +24,7 @@ export interface CatchUpResult {
  * with Retry-After for sizes the tree does not reach yet.
  * Why appends cannot corrupt the tree meanwhile: each batch runs in its own transaction holding the
  * audit head's lock, the same lock every append takes, and appends store their leaf only when the
- * tree already reaches the previous event (treeLeafCte), so while the catch-up is behind they
+ * tree already reaches the previous event (gerbang_append_audit, migration 0027), so while the catch-up is behind they
  * leave the tree alone and the next batch takes their events in order. The batch that reaches the
  * head does so under the lock: the next append finds its predecessor's leaf and stores its own.
  * On an up-to-date tree it costs one transaction of two queries.

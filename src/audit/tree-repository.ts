@@ -1,41 +1,13 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { rows, type Executor, type Tx } from '../db/client.ts';
 import { createTreeBuilder, frontierOf, rowOf, type RowReader } from './merkle.ts';
 
 // bytea arrives as a Buffer from node-postgres and as a Uint8Array from PGlite.
 const asBuffer = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 
-/**
- * The CTEs of an append statement that store event `index`'s leaf (leaf index = seq - 1), for a
- * statement opened with `with recursive` (appendAudit folds them into the
- * event's own statement: no extra round trip while the head lock is held). PostgreSQL's sha256()
- * hashes the subtrees the leaf completes with their stored left siblings.
- * The leaf is stored only when the tree reaches `index` (leaf index - 1 exists): while the start-up
- * catch-up (tree-backfill.ts) is still behind, the append leaves the tree alone and the catch-up
- * takes the event in order, under the same head lock. A leaf already stored at `index` (the head
- * moved back by hand over deleted events) is kept: the tree keeps the evidence, and the append and
- * the decision it records go on; proofs at that size then disagree with the rewritten events, which
- * is what they are for. A missing sibling despite that (rows removed
- * behind the triggers' back) leaves a NULL, which the NOT NULL column refuses: never a gap.
- */
-export function treeLeafCte(index: number, leaf: Buffer): SQL {
-  return sql`up (level, k, h) as (
-      select 0, ${index}::bigint, decode(${leaf.toString('hex')}, 'hex')
-      union all
-      select up.level + 1, up.k / 2,
-             sha256('\\x01'::bytea
-               || (select substring(t.hashes from up.level * 32 + 1 for 32) from audit_tree t
-                   where t.leaf_index = up.k * (1::bigint << up.level) - 1)
-               || up.h)
-      from up where up.k % 2 = 1
-    ),
-    tree_leaf as (
-      insert into audit_tree (leaf_index, hashes)
-      select ${index}::bigint, case when count(*) = count(h) then string_agg(h, ''::bytea order by level) end from up
-      having ${index}::bigint = 0 or exists (select 1 from audit_tree where leaf_index = ${index}::bigint - 1)
-      on conflict (leaf_index) do nothing
-    )`;
-}
+// An event's own leaf is stored by its append (migration 0027, gerbang_append_audit): PostgreSQL's
+// sha256() hashes the subtrees the leaf completes with their stored left siblings, inside the
+// append's statement while the head lock is held.
 
 export async function treeSize(db: Executor): Promise<number> {
   const [row] = await rows<{ size: string | number }>(db, sql`select coalesce(max(leaf_index) + 1, 0) as size from audit_tree`);

@@ -148,7 +148,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         requestedBy: sub,
         evidenceSha256: hash,
       };
-      const head = await insertDecision(
+      await insertDecision(
         tx,
         { ...record, evidence, decidedAt },
         { key, requestSha256: requestHash },
@@ -174,9 +174,8 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         },
         requestId: meta.requestId,
         // The webhook shows the decision as finance sees it: masked NIKs, no names.
-        notify: ctx.outbox.notice('disbursement.decided', project.opdCode,
-          (e: { seq: number }) => renderDecision({ ...record, auditSeq: e.seq }, { full: false, lang: 'id' })),
-      }, ctx.clock, head);
+        notify: ctx.outbox.notice('disbursement.decided', project.opdCode, renderDecision(record, { full: false, lang: 'id' }), 'auditSeq'),
+      }, ctx.clock);
       return { kind: 'decided' as const, record: { ...record, auditSeq: event.seq }, workersSha256: e.checked.sha256 };
     });
   }

@@ -1,7 +1,6 @@
 // SQL of the gate. Every statement is written to need one round trip; dates come back as
 // YYYY-MM-DD text, timestamps as UTC text, money (bigint) as text.
 import { sql, type SQL } from 'drizzle-orm';
-import { AUDIT_HEAD_FOR_UPDATE, type AuditHead } from '../audit/append.ts';
 import { rows, type Executor } from '../db/client.ts';
 import type { PolicyApproval } from '../policy/index.ts';
 import type { DecisionScope } from './access.ts';
@@ -131,13 +130,11 @@ export type NewDecision = Omit<Decision, 'projectCode' | 'opdCode' | 'decidedAt'
 
 /**
  * The decision, its evidence (unless already stored), the approval of the stage and the
- * idempotency key, in one statement, which also locks and returns the audit chain's head for the
- * event that follows (one round trip less while the project is locked). The approval's primary
- * key refuses a second approval.
+ * idempotency key, in one statement. The approval's primary key refuses a second approval.
  */
-export async function insertDecision(tx: Executor, d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: string } | null): Promise<AuditHead> {
+export async function insertDecision(tx: Executor, d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: string } | null): Promise<void> {
   const decidedAt = d.decidedAt.toISOString();
-  const [head] = await rows<AuditHead>(tx, sql`
+  await tx.execute(sql`
     with ${workers ? sql`ev as (insert into decision_evidence (sha256, body) values (${workers.sha256}, ${workers.canonical}::jsonb) on conflict (sha256) do nothing),` : sql``}
     d as (
       insert into disbursements (id, project_id, stage, amount, request_ref, value_date, final, decision, reasons, summary,
@@ -148,9 +145,7 @@ export async function insertDecision(tx: Executor, d: NewDecision, key: { key: s
       returning id),
     ${d.decision === 'APPROVED' ? sql`a as (insert into approved_stages (project_id, stage, disbursement_id, value_date) select ${d.projectId}, ${d.stage}, id, ${d.valueDate} from d),` : sql``}
     k as (insert into idempotency_keys (sub, key, request_sha256, disbursement_id, created_at) select ${d.requestedBy}, ${key.key}, ${key.requestSha256}, id, ${decidedAt} from d)
-    ${AUDIT_HEAD_FOR_UPDATE}`);
-  if (!head) throw new Error('audit_head is missing: migrations not applied');
-  return head;
+    select 1`);
 }
 
 /** Fills the read model `Decision` (decision.ts) from `d` (disbursements), `p` (projects), `v` (voids). */

@@ -2,7 +2,6 @@
 // project takes (gerbang_begin_decision), so an override's approval and ordinary decisions of the
 // same project happen one after another.
 import { sql, type SQL } from 'drizzle-orm';
-import { AUDIT_HEAD_FOR_UPDATE, type AuditHead } from '../audit/append.ts';
 import { rows, type Executor } from '../db/client.ts';
 import type { Decision, StoredReason } from '../disbursements/decision.ts';
 import type { EvidenceDocument } from '../disbursements/evidence.ts';
@@ -101,13 +100,13 @@ export interface NewOverrideDecision {
 
 /**
  * The new APPROVED decision (owned by the finance client of the original), the stage's approval
- * and the treasury's answer, in one statement that also locks the audit head for the events that
- * follow. The approval's primary key refuses a stage approved meanwhile.
+ * and the treasury's answer, in one statement. The approval's primary key refuses a stage approved
+ * meanwhile.
  */
-export async function insertApproval(tx: Executor, d: NewOverrideDecision, answer: { requestId: string; requestedBy: string; decidedBy: string; note: string }): Promise<AuditHead> {
+export async function insertApproval(tx: Executor, d: NewOverrideDecision, answer: { requestId: string; requestedBy: string; decidedBy: string; note: string }): Promise<void> {
   const f = d.from;
   const at = d.decidedAt.toISOString();
-  const [head] = await rows<AuditHead>(tx, sql`
+  await tx.execute(sql`
     with n as (
       insert into disbursements (id, project_id, stage, amount, request_ref, value_date, final, decision, reasons, summary,
         policy_id, policy_version, period_from, period_to, evidence, evidence_sha256, requested_by, decided_at, overridden_from)
@@ -118,9 +117,7 @@ export async function insertApproval(tx: Executor, d: NewOverrideDecision, answe
     s as (insert into approved_stages (project_id, stage, disbursement_id, value_date) select ${f.projectId}, ${f.stage}, id, ${d.valueDate} from n),
     a as (insert into override_decisions (request_id, requested_by, state, decided_by, decided_at, note, disbursement_id)
       select ${answer.requestId}, ${answer.requestedBy}, 'APPROVED', ${answer.decidedBy}, ${at}, ${answer.note}, id from n)
-    ${AUDIT_HEAD_FOR_UPDATE}`);
-  if (!head) throw new Error('audit_head is missing: migrations not applied');
-  return head;
+    select 1`);
 }
 
 export async function insertRejection(tx: Executor, a: { requestId: string; requestedBy: string; decidedBy: string; note: string; at: Date }) {

@@ -106,9 +106,8 @@ export function createOverrideService(ctx: AppContext) {
       const evidence = { ...original.evidence, override: { requestId: id, from: original.id, requestedBy: r.requestedBy, approvedBy: sub, approvedAt } };
       const hash = evidenceSha256(evidence);
       const newId = randomUUID();
-      let head;
       try {
-        head = await insertApproval(tx, { id: newId, from: original, valueDate, reasons, evidence, evidenceSha256: hash, decidedAt: now }, request);
+        await insertApproval(tx, { id: newId, from: original, valueDate, reasons, evidence, evidenceSha256: hash, decidedAt: now }, request);
       } catch (err) {
         if (isUniqueViolation(err, 'approved_stages_project_id_stage_pk')) throw new AppError('OVERRIDE_CONFLICT');
         throw err;
@@ -124,9 +123,8 @@ export function createOverrideService(ctx: AppContext) {
           policy: { id: original.policyId, version: original.policyVersion }, evidenceSha256: hash, overriddenFrom: original.id, overrideRequestId: id,
         },
         requestId: meta.requestId,
-        notify: ctx.outbox.notice('disbursement.decided', original.opdCode,
-          (e: { seq: number }) => renderDecision({ ...created, auditSeq: e.seq }, { full: false, lang: 'id' })),
-      }, ctx.clock, head);
+        notify: ctx.outbox.notice('disbursement.decided', original.opdCode, renderDecision(created, { full: false, lang: 'id' }), 'auditSeq'),
+      }, ctx.clock);
       await appendAudit(tx, {
         actor: meta.actor, action: 'override.approved', entityType: 'override_request', entityId: id,
         data: { disbursementId: original.id, newDisbursementId: newId, auditSeqOfDecision: decided.seq, note }, requestId: meta.requestId,

@@ -6,9 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, type PgBoss } from 'pg-boss';
 import type { AuditNotice } from '../audit/append.ts';
-import type { AuditEvent } from '../audit/chain.ts';
 import type { Tx } from '../db/client.ts';
-import { recordEvent, webhookEventSql } from './repository.ts';
+import { recordEvent } from './repository.ts';
 import type { WebhookEventType } from './schemas.ts';
 
 export const DELIVER_QUEUE = 'webhook-deliver';
@@ -23,10 +22,10 @@ export interface Outbox {
   /** Records one notification inside the caller's transaction. */
   record(tx: Tx, type: WebhookEventType, opdCode: string | null, data: unknown): Promise<void>;
   /**
-   * What appendAudit's `notify` takes: the same, recorded by the append's own statement; `data` may
-   * be a function of the event (a decision's body carries its auditSeq).
+   * What appendAudit's `notify` takes: the same, recorded by the append's own statement; `seqKey`
+   * names a top-level key of `data` that takes the event's seq (a decision's body carries its auditSeq).
    */
-  notice(type: WebhookEventType, opdCode: string | null, data: unknown): AuditNotice;
+  notice(type: WebhookEventType, opdCode: string | null, data: unknown, seqKey?: string): AuditNotice;
 }
 
 export function createOutbox(boss: PgBoss, clock: () => Date, retry: RetrySettings | null, onRecorded: () => void): Outbox {
@@ -46,12 +45,10 @@ export function createOutbox(boss: PgBoss, clock: () => Date, retry: RetrySettin
       const id = randomUUID();
       await enqueue(tx, id, await recordEvent(tx, { id, type, opdCode, data, at: clock() }));
     },
-    notice(type, opdCode, data) {
+    notice(type, opdCode, data, seqKey) {
       const id = randomUUID();
       return {
-        sql: (event) => webhookEventSql({
-          id, type, opdCode, at: clock(), data: typeof data === 'function' ? (data as (e: AuditEvent) => unknown)(event) : data,
-        }),
+        row: () => ({ id, type, opdCode, at: clock(), data, seqKey }),
         deliver: (tx, targets) => enqueue(tx, id, targets),
       };
     },

@@ -1,5 +1,6 @@
 // SQL of webhooks: endpoints, the outbox (webhook_events) and delivery attempts.
 import { sql, type SQL } from 'drizzle-orm';
+import type { NoticeRow } from '../audit/append.ts';
 import { rows, type Executor } from '../db/client.ts';
 import type { WebhookEventType } from './schemas.ts';
 
@@ -53,36 +54,14 @@ export async function disableWebhook(db: Executor, id: string, at: Date, reason:
  * The outbox write, one round trip: the live endpoints that want this event, and the event row
  * itself only when there is at least one (a decision nobody listens to leaves nothing behind).
  */
-export interface WebhookEventRow {
-  id: string;
-  type: string;
-  opdCode: string | null;
-  data: unknown;
-  at: Date;
-}
-
 /**
- * The CTEs that record an event for the endpoints subscribed to it (the row only when there is
- * one), and the text[] of those endpoints' ids: a statement of their own (recordEvent) or a part
- * of the audit append's (audit/append.ts AuditNotice).
+ * Records an event for the endpoints subscribed to it (the row only when there is one) and answers
+ * their ids (migration 0027, gerbang_record_webhook_event; the audit append calls it too, for the
+ * notification of its event).
  */
-export function webhookEventSql(e: WebhookEventRow): { ctes: SQL; targets: SQL } {
-  return {
-    ctes: sql`notice_targets as (
-      select w.id from webhooks w
-      where w.deleted_at is null and w.disabled_at is null and ${e.type} = any(w.events)
-        and (w.opd_code is null or w.opd_code = ${e.opdCode})),
-    notice_event as (
-      insert into webhook_events (id, type, opd_code, data, created_at)
-      select ${e.id}, ${e.type}, ${e.opdCode}, ${JSON.stringify(e.data)}::jsonb, ${e.at.toISOString()}
-      where exists (select 1 from notice_targets))`,
-    targets: sql`(select coalesce(array_agg(id::text), '{}') from notice_targets)`,
-  };
-}
-
-export async function recordEvent(db: Executor, e: WebhookEventRow): Promise<string[]> {
-  const { ctes, targets } = webhookEventSql(e);
-  const [row] = await rows<{ targets: string[] }>(db, sql`with ${ctes} select ${targets} as targets`);
+export async function recordEvent(db: Executor, e: NoticeRow): Promise<string[]> {
+  const [row] = await rows<{ targets: string[] }>(db, sql`
+    select gerbang_record_webhook_event(${e.id}::uuid, ${e.type}, ${e.opdCode}, ${JSON.stringify(e.data)}::jsonb, ${e.at.toISOString()}::timestamptz) as targets`);
   return row?.targets ?? [];
 }
 

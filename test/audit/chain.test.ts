@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_HEAD_FOR_UPDATE, appendAudit, type AuditHead } from '../../src/audit/append.ts';
-import { GENESIS_HASH, hashEvent } from '../../src/audit/chain.ts';
+import { appendAudit } from '../../src/audit/append.ts';
+import { eventLeafHash, GENESIS_HASH, hashEvent } from '../../src/audit/chain.ts';
 import { rows } from '../../src/db/client.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { actor, exportNdjson, runCli, verifyEndpoint, writeTemp } from './support.ts';
@@ -26,11 +26,11 @@ describe('audit chain: appending under concurrency', async () => {
         return appendAudit(tx, { actor, action: 'project.updated', entityType: 'project', entityId: `p-${i}`, data: { i }, requestId: `burst-${i}` }, () => new Date());
       }),
     );
-    // The hot path's variant: the head locked as the main SELECT of a statement with a data-modifying CTE.
+    // The hot path's shape: a change that locks a row, then the append (which locks the head).
     const lockedInStatement = Array.from({ length: 20 }, (_, i) =>
       t.database.db.transaction(async (tx) => {
-        const [head] = await rows<AuditHead>(tx, sql`with touched as (update opds set name = name where code = 'DPUPR' returning code) ${AUDIT_HEAD_FOR_UPDATE}`);
-        return appendAudit(tx, { actor, action: 'project.updated', entityType: 'project', entityId: `locked-${i}`, data: { i }, requestId: null }, () => new Date(), head);
+        await tx.execute(sql`update opds set name = name where code = 'DPUPR'`);
+        return appendAudit(tx, { actor, action: 'project.updated', entityType: 'project', entityId: `locked-${i}`, data: { i }, requestId: null }, () => new Date());
       }),
     );
     // A rolled-back append must leave no trace (no gap, no fork).
@@ -55,6 +55,27 @@ describe('audit chain: appending under concurrency', async () => {
     const cli = await runCli([writeTemp(await exportNdjson(t)), '--json']);
     expect(cli.code).toBe(0);
     expect(cli.json).toMatchObject({ ok: true, checked: 220, lastSeq: 220 });
+  });
+
+  it('hashes in the database exactly what the application would: awkward data, leaf included', async () => {
+    // The append hashes under the head's lock in PostgreSQL (migration 0027) from text made here:
+    // these values are where the two could part (escapes, non-ASCII, a nested requestId key, a
+    // quote-laden requestId, key order, numbers).
+    const awkward = [
+      { data: { requestId: 'nested "quote" ,"requestId":x', zeta: 1, alpha: [1.5, -0, 1e21, 'Ä'] }, requestId: '","requestId":"evil' },
+      { data: { note: 'Budi Santoso — Jl. Sudirman №1, Palembang 🏗️', tab: '\t\n\u0001', '': null, é: true }, requestId: null },
+      { data: {}, requestId: '' },
+    ];
+    for (const [i, a] of awkward.entries()) {
+      const event = await t.database.db.transaction((tx) =>
+        appendAudit(tx, { actor, action: 'project.updated', entityType: 'project', entityId: `awkward-${i}`, data: a.data, requestId: a.requestId }, () => new Date()));
+      const { hash, ...unhashed } = event;
+      expect(hash).toBe(hashEvent(unhashed));
+      const [leaf] = await rows<{ leaf: Uint8Array }>(t.database.db, sql`
+        select substring(hashes from 1 for 32) as leaf from audit_tree where leaf_index = ${event.seq - 1}`);
+      expect(Buffer.from(leaf?.leaf ?? []).toString('hex')).toBe(eventLeafHash(event).toString('hex'));
+    }
+    expect(await verifyEndpoint(t)).toMatchObject({ ok: true });
   });
 
   it('hashes exactly what it exports: SHA-256 of the canonical JSON of each line without hash', async () => {

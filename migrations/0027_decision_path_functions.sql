@@ -1,0 +1,142 @@
+-- The decision path's statements as PL/pgSQL, whose plans each connection keeps: the statements
+-- they replace were parsed and planned again on every request (unnamed statements, and SQL
+-- functions planned per call), which cost about as much database CPU as running them.
+--
+-- 1. gerbang_decision_inputs: migration 0026's query, unchanged, in PL/pgSQL.
+CREATE OR REPLACE FUNCTION gerbang_decision_inputs(p_project uuid)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN (
+    SELECT json_build_object(
+      'project', json_build_object(
+        'id', p.id, 'code', p.code, 'opdCode', p.opd_code, 'startDate', p.start_date::text,
+        'contractValue', p.contract_value::text, 'vatPercent', p.vat_percent::text,
+        'bpjsRegistrationNumber', p.bpjs_registration_number, 'bpjsPremiumPaid', p.bpjs_premium_paid::text,
+        'contractorEmployerNpp', c.bpjs_employer_number, 'regFound', r.found, 'regStatus', r.status,
+        'regPremiumPaid', r.premium_paid::text, 'regPremiumRequired', r.premium_required::text,
+        'regVerifiedAtMs', (extract(epoch from r.verified_at) * 1000)::float8),
+      'approvals', (
+        SELECT coalesce(json_agg(json_build_object('stage', s.stage, 'valueDate', s.value_date) ORDER BY s.value_date, s.stage), '[]'::json)
+        FROM approved_stages s WHERE s.project_id = p.id),
+      'approvedTotal', (
+        SELECT coalesce(sum(d.amount), 0)::text FROM approved_stages s JOIN disbursements d ON d.id = s.disbursement_id
+        WHERE s.project_id = p.id),
+      'version', coalesce((SELECT v.version::text FROM project_roster_versions v WHERE v.project_id = p.id), '0'),
+      'valueDateLimit', (coalesce(p.maintenance_end_date, p.end_date) + 365)::text)
+    FROM projects p JOIN contractors c ON c.id = p.contractor_id
+      LEFT JOIN project_registrations r ON r.registration_number = p.bpjs_registration_number
+    WHERE p.id = p_project);
+END;
+$$;
+--> statement-breakpoint
+-- 2. gerbang_begin_decision: as in migration 0012, with the project found by id or by code in two
+-- statements, so that each uses its index (one statement with an OR of both scanned the table).
+CREATE OR REPLACE FUNCTION gerbang_begin_decision(p_lock bigint, p_sub text, p_key text, p_project_id uuid, p_project_code text)
+RETURNS json LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_idem json;
+  v_project uuid;
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(p_lock) THEN
+    RETURN json_build_object('locked', false);
+  END IF;
+  SELECT json_build_object('requestSha256', k.request_sha256, 'disbursementId', k.disbursement_id) INTO v_idem
+    FROM idempotency_keys k WHERE k.sub = p_sub AND k.key = p_key;
+  IF v_idem IS NOT NULL THEN
+    RETURN json_build_object('locked', true, 'idem', v_idem);
+  END IF;
+  IF p_project_id IS NOT NULL THEN
+    SELECT p.id INTO v_project FROM projects p WHERE p.id = p_project_id FOR UPDATE;
+  ELSE
+    SELECT p.id INTO v_project FROM projects p WHERE p.code = p_project_code FOR UPDATE;
+  END IF;
+  IF v_project IS NULL THEN
+    RETURN json_build_object('locked', true);
+  END IF;
+  RETURN json_build_object('locked', true, 'inputs', gerbang_decision_inputs(v_project));
+END;
+$$;
+--> statement-breakpoint
+-- 3. A webhook notification (webhooks/repository.ts): the event row, only when some live endpoint
+-- subscribed to its type (and OPD), and the ids of those endpoints.
+CREATE OR REPLACE FUNCTION gerbang_record_webhook_event(p_id uuid, p_type text, p_opd text, p_data jsonb, p_at timestamptz)
+RETURNS text[] LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_targets text[];
+BEGIN
+  SELECT coalesce(array_agg(w.id::text), '{}') INTO v_targets FROM webhooks w
+    WHERE w.deleted_at IS NULL AND w.disabled_at IS NULL AND p_type = ANY (w.events)
+      AND (w.opd_code IS NULL OR w.opd_code = p_opd);
+  IF cardinality(v_targets) > 0 THEN
+    INSERT INTO webhook_events (id, type, opd_code, data, created_at) VALUES (p_id, p_type, p_opd, p_data, p_at);
+  END IF;
+  RETURN v_targets;
+END;
+$$;
+--> statement-breakpoint
+-- 4. One audit event appended (audit/append.ts): under the head's lock, the event's seq, its hash
+-- and its Merkle leaf, computed here from the canonical JSON the caller made of everything else,
+-- so that no round trip and no wait for the application's event loop falls between taking the
+-- chain's lock and committing. The event's RFC 8785 text is
+--   p_pre || ',"prevHash":"' || prev || p_post || seq || '}'
+-- (the keys after entityType are prevHash, requestId and seq; p_post holds requestId), and the
+-- leaf's, with the hash, p_pre || ',"hash":"' || hash || '","prevHash":"' || prev || p_post || seq || '}'.
+-- Then the head, the leaf and, when given, the webhook notification (p_notice_seq_key names a
+-- top-level key of its data that takes the event's seq). Returns seq, prevHash, hash and the
+-- notification's recipients.
+-- The leaf (index seq - 1) is stored only when the tree reaches the previous leaf: while the
+-- start-up catch-up (tree-backfill.ts) is behind, it takes the event in order under the same lock.
+-- A leaf already stored at that index (the head moved back by hand over deleted events) is kept,
+-- and a missing sibling leaves a NULL that the NOT NULL column refuses: never a gap.
+CREATE OR REPLACE FUNCTION gerbang_append_audit(
+  p_pre text, p_post text, p_at timestamptz, p_actor jsonb, p_action text, p_entity_type text, p_entity_id text,
+  p_data jsonb, p_request_id text,
+  p_notice_id uuid, p_notice_type text, p_notice_opd text, p_notice_data jsonb, p_notice_at timestamptz, p_notice_seq_key text)
+RETURNS json LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_seq bigint;
+  v_prev text;
+  v_hash text;
+  v_leaf bytea;
+  v_targets text[] := '{}';
+BEGIN
+  SELECT h.seq + 1, h.hash INTO v_seq, v_prev FROM audit_head h WHERE h.id = 1 FOR UPDATE;
+  IF v_seq IS NULL THEN
+    RAISE EXCEPTION 'audit_head is missing: migrations not applied';
+  END IF;
+  v_hash := encode(sha256(convert_to(p_pre || ',"prevHash":"' || v_prev || p_post || v_seq::text || '}', 'UTF8')), 'hex');
+  v_leaf := sha256('\x00'::bytea
+    || convert_to(p_pre || ',"hash":"' || v_hash || '","prevHash":"' || v_prev || p_post || v_seq::text || '}', 'UTF8'));
+  INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, data, request_id, prev_hash, hash)
+    VALUES (v_seq, p_at, p_actor, p_action, p_entity_type, p_entity_id, p_data, p_request_id, v_prev, v_hash);
+  UPDATE audit_head SET seq = v_seq, hash = v_hash WHERE id = 1;
+  WITH RECURSIVE up (level, k, h) AS (
+    SELECT 0, v_seq - 1, v_leaf
+    UNION ALL
+    SELECT up.level + 1, up.k / 2,
+           sha256('\x01'::bytea
+             || (SELECT substring(t.hashes FROM up.level * 32 + 1 FOR 32) FROM audit_tree t
+                 WHERE t.leaf_index = up.k * (1::bigint << up.level) - 1)
+             || up.h)
+    FROM up WHERE up.k % 2 = 1
+  )
+  INSERT INTO audit_tree (leaf_index, hashes)
+  SELECT v_seq - 1, CASE WHEN count(*) = count(h) THEN string_agg(h, ''::bytea ORDER BY level) END FROM up
+  HAVING v_seq = 1 OR EXISTS (SELECT 1 FROM audit_tree WHERE leaf_index = v_seq - 2)
+  ON CONFLICT (leaf_index) DO NOTHING;
+  IF p_notice_type IS NOT NULL THEN
+    v_targets := gerbang_record_webhook_event(p_notice_id, p_notice_type, p_notice_opd,
+      CASE WHEN p_notice_seq_key IS NULL THEN p_notice_data ELSE jsonb_set(p_notice_data, ARRAY[p_notice_seq_key], to_jsonb(v_seq)) END,
+      p_notice_at);
+  END IF;
+  RETURN json_build_object('seq', v_seq, 'prevHash', v_prev, 'hash', v_hash, 'targets', v_targets);
+END;
+$$;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION gerbang_decision_inputs(uuid) TO gerbang_app;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION gerbang_begin_decision(bigint, text, text, uuid, text) TO gerbang_app;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION gerbang_record_webhook_event(uuid, text, text, jsonb, timestamptz) TO gerbang_app;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION gerbang_append_audit(text, text, timestamptz, jsonb, text, text, text, jsonb, text, uuid, text, text, jsonb, timestamptz, text) TO gerbang_app;
