@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { eventLeafHash, hashEvent, type AuditEvent } from './chain.ts';
@@ -65,6 +65,8 @@ export function canonicalEventParts(e: Omit<AuditEvent, 'seq' | 'prevHash' | 'ha
  * canonical text made here (canonicalEventParts), stores it, moves the head, stores the event's
  * Merkle leaf and its notification. The lock is held until commit, so call this last in the
  * transaction: nothing but the commit then follows while the chain is locked.
+ * `changes`: data-modifying CTEs of the change itself (they must not touch the audit tables), run
+ * in the same statement: a hot path (decisions) saves its own round trip.
  * Why there are no forks or gaps: seq N+1 is computed only while holding the lock that the
  * appender of N held until it committed (READ COMMITTED re-reads the row it waited for), and the
  * event and the head move in one transaction, so a rollback takes back both. The seq primary key
@@ -74,7 +76,7 @@ export function canonicalEventParts(e: Omit<AuditEvent, 'seq' | 'prevHash' | 'ha
  * canonicalize serialises the same values (undefined dropped, toJSON applied); GET /v1/audit/verify
  * re-hashes every event here.
  */
-export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date): Promise<AuditEvent> {
+export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date, changes?: SQL): Promise<AuditEvent> {
   const body = {
     at: now().toISOString(), actor: entry.actor, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
     data: entry.data, requestId: entry.requestId,
@@ -82,7 +84,7 @@ export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date): P
   const { pre, post } = canonicalEventParts(body);
   const n = entry.notify?.row();
   const [result] = await rows<{ appended: { seq: number; prevHash: string; hash: string; targets: string[] } }>(tx, sql`
-    select gerbang_append_audit(${pre}, ${post}, ${body.at}::timestamptz, ${JSON.stringify(body.actor)}::jsonb, ${body.action},
+    ${changes ? sql`with ${changes} ` : sql``}select gerbang_append_audit(${pre}, ${post}, ${body.at}::timestamptz, ${JSON.stringify(body.actor)}::jsonb, ${body.action},
       ${body.entityType}, ${body.entityId}, ${JSON.stringify(body.data)}::jsonb, ${body.requestId},
       ${n?.id ?? null}::uuid, ${n?.type ?? null}, ${n?.opdCode ?? null}, ${n ? JSON.stringify(n.data) : null}::jsonb,
       ${n ? n.at.toISOString() : null}::timestamptz, ${n?.seqKey ?? null}) as appended`);

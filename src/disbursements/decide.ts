@@ -1,13 +1,14 @@
 // POST /v1/disbursements: one decision, one transaction. Refresh what is stale first (outside any
 // lock and transaction). Then: take the key's lock and the project's row lock and read, after the
 // lock, the project, its approvals and roster version (one round trip); evaluate the pure policy
-// on the cached roster; store decision, evidence, approval and idempotency key in one statement
-// (which also locks the audit head); append the audit event last; commit without waiting for the
-// disk, and answer once the commit is durable (a flush shared with concurrent decisions).
+// on the cached roster; store decision, evidence, approval, idempotency key and the audit event in
+// one statement (the append locks the chain's head last, so only the commit follows under it);
+// commit without waiting for the disk, and answer once the commit is durable (a flush shared with
+// concurrent decisions).
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/append.ts';
 import type { AppContext } from '../context.ts';
-import { flushWal } from '../db/client.ts';
+import { createWalFlusher } from '../db/client.ts';
 import { decisionsTotal } from '../ops/metrics.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { validationFailed } from '../http/problem.ts';
@@ -20,7 +21,7 @@ import { evidenceDocument, evidenceSha256, providerFailureOf, type ProviderFailu
 import type { Gate } from './gate.ts';
 import { advisoryLockKey, createInFlight, inProgress, keyReused, requestSha256 } from './idempotency.ts';
 import { renderDecision, storedReasons, type DecisionBody } from './render.ts';
-import { beginDecision, findDecision, insertDecision, type ProjectRef, type StoredKey } from './repository.ts';
+import { beginDecision, decisionInserts, findDecision, type ProjectRef, type StoredKey } from './repository.ts';
 import type { DecisionRequest } from './schemas.ts';
 import { valueDateTooLate } from './value-date.ts';
 
@@ -49,6 +50,7 @@ const pastValueDate = (today: string) => validationFailed([{ path: 'valueDate', 
 export function createDecider(ctx: AppContext, gate: Gate) {
   const { db } = ctx.database;
   const inFlight = createInFlight();
+  const flushWal = createWalFlusher(db);
   // Worker evidence known to be committed: it is append-only, so it need not be sent again.
   const knownEvidence = new Set<string>();
   const pseudonyms = new Map<string, string>();
@@ -66,7 +68,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
   async function answerStored(meta: RequestMeta, stored: StoredKey, requestHash: string): Promise<DecideOutcome> {
     if (stored.requestSha256 !== requestHash) throw keyReused();
     // The stored decision may have been committed a moment ago without waiting for the disk.
-    await flushWal(db);
+    await flushWal();
     const row = await findDecision(db, stored.disbursementId);
     if (!row) throw new Error('idempotency key names a missing decision');
     const view = { full: seesWorkerIdentities(meta.auth, row.opdCode), lang: meta.lang };
@@ -148,8 +150,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         requestedBy: sub,
         evidenceSha256: hash,
       };
-      await insertDecision(
-        tx,
+      const inserts = decisionInserts(
         { ...record, evidence, decidedAt },
         { key, requestSha256: requestHash },
         knownEvidence.has(e.checked.sha256) ? null : e.checked,
@@ -175,7 +176,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         requestId: meta.requestId,
         // The webhook shows the decision as finance sees it: masked NIKs, no names.
         notify: ctx.outbox.notice('disbursement.decided', project.opdCode, renderDecision(record, { full: false, lang: 'id' }), 'auditSeq'),
-      }, ctx.clock);
+      }, ctx.clock, inserts);
       return { kind: 'decided' as const, record: { ...record, auditSeq: event.seq }, workersSha256: e.checked.sha256 };
     });
   }
@@ -206,7 +207,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
           }
           // Committed without waiting for the disk; answer only once it is durable. Should the
           // server crash before, the caller has no answer and retries with the same key.
-          await flushWal(db);
+          await flushWal();
           if (knownEvidence.size >= KNOWN_EVIDENCE_LIMIT) knownEvidence.clear();
           knownEvidence.add(outcome.workersSha256);
           decisionsTotal.inc({ decision: outcome.record.decision });

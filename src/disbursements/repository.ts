@@ -130,12 +130,14 @@ export type NewDecision = Omit<Decision, 'projectCode' | 'opdCode' | 'decidedAt'
 
 /**
  * The decision, its evidence (unless already stored), the approval of the stage and the
- * idempotency key, in one statement. The approval's primary key refuses a second approval.
+ * idempotency key, as data-modifying CTEs that the audit append runs in its own statement
+ * (appendAudit's `changes`): the decision and its event cost one round trip. The approval's
+ * primary key refuses a second approval.
  */
-export async function insertDecision(tx: Executor, d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: string } | null): Promise<void> {
+export function decisionInserts(d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: string } | null): SQL {
   const decidedAt = d.decidedAt.toISOString();
-  await tx.execute(sql`
-    with ${workers ? sql`ev as (insert into decision_evidence (sha256, body) values (${workers.sha256}, ${workers.canonical}::jsonb) on conflict (sha256) do nothing),` : sql``}
+  return sql`
+    ${workers ? sql`ev as (insert into decision_evidence (sha256, body) values (${workers.sha256}, ${workers.canonical}::jsonb) on conflict (sha256) do nothing),` : sql``}
     d as (
       insert into disbursements (id, project_id, stage, amount, request_ref, value_date, final, decision, reasons, summary,
         policy_id, policy_version, period_from, period_to, evidence, evidence_sha256, requested_by, decided_at)
@@ -144,8 +146,7 @@ export async function insertDecision(tx: Executor, d: NewDecision, key: { key: s
         ${d.periodFrom}, ${d.periodTo}, ${JSON.stringify(d.evidence)}::jsonb, ${d.evidenceSha256}, ${d.requestedBy}, ${decidedAt})
       returning id),
     ${d.decision === 'APPROVED' ? sql`a as (insert into approved_stages (project_id, stage, disbursement_id, value_date) select ${d.projectId}, ${d.stage}, id, ${d.valueDate} from d),` : sql``}
-    k as (insert into idempotency_keys (sub, key, request_sha256, disbursement_id, created_at) select ${d.requestedBy}, ${key.key}, ${key.requestSha256}, id, ${decidedAt} from d)
-    select 1`);
+    k as (insert into idempotency_keys (sub, key, request_sha256, disbursement_id, created_at) select ${d.requestedBy}, ${key.key}, ${key.requestSha256}, id, ${decidedAt} from d)`;
 }
 
 /** Fills the read model `Decision` (decision.ts) from `d` (disbursements), `p` (projects), `v` (voids). */
