@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { clientClassFor, HostSelector } from './connector.ts';
 import { describeEndpoint, parsePgUrl, singleHostUrl, type Endpoint } from './hosts.ts';
+import { initdbTemplate } from './pglite-template.ts';
 import { createReader } from './reader.ts';
 import * as schema from './schema/index.ts';
 
@@ -219,18 +220,31 @@ export const PGLITE_MEMORY_SETTINGS = [
   '-c', 'shared_buffers=16MB', '-c', 'wal_buffers=1MB', '-c', 'temp_buffers=2MB', '-c', 'work_mem=4MB', '-c', 'maintenance_work_mem=16MB',
 ];
 
-/** Whether DATA_DIR already holds an initialised embedded database (else openPglite runs initdb). */
+/** Whether DATA_DIR already holds an initialised embedded database (else openPglite makes one). */
 export const pgliteInitialised = (dataDir: string): boolean => existsSync(path.resolve(dataDir, 'pglite', 'PG_VERSION'));
 
-export async function openPglite(dataDir: string): Promise<Database & { client: PGlite }> {
+/**
+ * How the embedded database came to be: it was there already, it was loaded from the initdb
+ * template (src/db/pglite-template.ts), or PGlite ran initdb (no template for this PGlite version).
+ */
+export type PgliteOrigin = 'existing' | 'template' | 'initdb';
+
+export async function openPglite(dataDir: string): Promise<Database & { client: PGlite; origin: PgliteOrigin }> {
   const dir = path.resolve(dataDir, 'pglite');
+  const existing = pgliteInitialised(dataDir);
+  const template = existing ? null : initdbTemplate();
+  const origin: PgliteOrigin = existing ? 'existing' : template ? 'template' : 'initdb';
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_MEMORY_SETTINGS] });
+  const client = await PGlite.create(dir, {
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_MEMORY_SETTINGS],
+    ...(template ? { loadDataDir: template } : {}),
+  });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     kind: 'pglite',
     db,
     client,
+    origin,
     reader: async () => db,
     status: () => ({ database: 'ok', host: 'embedded' }),
     readStatus: () => null,
