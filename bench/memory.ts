@@ -1,10 +1,10 @@
 // Memory of the embedded default: `npm start` on PGlite, measured as the process's resident set.
 //
-//   npm run bench:memory [-- --idle 30 --requests 200 --node-flags '--no-wasm-tier-up']
+//   npm run bench:memory [-- --idle 30 --requests 200 --node-flags=--no-wasm-tier-up]
 //
 // Starts the server exactly as `npm start` does (the node flags of package.json's start script)
-// with a fresh DATA_DIR, so the first start initialises the embedded database (initdb, migrations,
-// seed); samples VmRSS from /proc every 100 ms, and reads VmHWM (the kernel's peak) at the end.
+// with a fresh DATA_DIR, so the first start initialises the embedded database (the initdb template,
+// migrations, seed); samples VmRSS from /proc every 100 ms, and reads VmHWM (the kernel's peak) at the end.
 // Then: RSS once ready, after a light walk-through load (contractor, project, roster, import,
 // decisions, audit verify; --requests decisions), and after --idle seconds of idle. Then a second
 // start on the same DATA_DIR (the everyday case). Linux only (/proc). Prints a table and JSON.
@@ -26,7 +26,8 @@ const decisions = Number(values.requests);
 const MB = 1024 * 1024;
 
 const startScript = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-// --node-flags adds flags to npm start's, to try one before changing package.json.
+// --node-flags adds flags to npm start's, to try one before changing package.json (write
+// --node-flags=--flag: parseArgs takes a value starting with a dash only after '=').
 const nodeFlags = [...startScript.split(/\s+/).filter((w) => w.startsWith('--')), ...(values['node-flags'] ?? '').split(/\s+/).filter(Boolean)];
 
 const freePort = () => new Promise<number>((resolve) => {
@@ -116,7 +117,7 @@ async function walkThrough(base: string, dataDir: string): Promise<void> {
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'gerbang-memory-'));
 try {
-  const first = await run('first start (initdb, migrations), walk-through load', dataDir, true);
+  const first = await run('first start (fresh DATA_DIR), walk-through load', dataDir, true);
   const second = await run('second start (same DATA_DIR)', dataDir, false);
   const mb = (n: number | null) => (n === null ? '-' : `${Math.round(n / MB)} MB`);
   process.stdout.write(`node ${process.version}, flags ${nodeFlags.join(' ')}${process.env.NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''}; idle ${idleSeconds} s; ${decisions} decisions\n`);
