@@ -104,7 +104,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/NODE_ENV=production/);
-    expect(dockerfile).toMatch(/^CMD \["node", ("--[a-z-]+=\d+", )*"src\/server\.ts"\]$/m);
+    // node itself is PID 1, with the same V8 flags as `npm start`.
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start ?? '';
+    const flags = /^exec node ((?:--[a-z-]+(?:=\d+)? )*)src\/server\.ts$/.exec(start)?.[1]?.trim().split(' ') ?? [];
+    expect(flags.length).toBeGreaterThan(0);
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...flags, 'src/server.ts']);
     expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*\/healthz/m);
   });
 
