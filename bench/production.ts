@@ -59,6 +59,8 @@ export async function startProductionSurroundings(dir: string) {
       BPJS_API_KEY: SIM_KEY,
     },
     tokens: async () => ({ finance: await token(['finance']), opd: await token(['opd'], 'DPUPR') }),
+    /** A bearer header for any roles, signed by the identity provider's key (e.g. an inspector for the tlog bench). */
+    token,
     /** Calls the upstream received (participants + projects) since the last reset. */
     upstreamCalls: () => sim.simulator.stats.calls.participants + sim.simulator.stats.calls.projects,
     resetUpstreamCalls: () => sim.simulator.resetStats(),

@@ -9,9 +9,14 @@
 //   2. GET /v1/audit/proof/consistency?from=&to= for random from <= to <= N;
 //   3. GET /v1/audit/checkpoint?treeSize= for random sizes (a root of a past size and a signed note);
 // each proof is also verified against the root of its size (RFC 9162 verification, src/audit/proof-check.ts).
+// The server runs as a city deploys it (bench/production.ts: NODE_ENV=production, tokens verified
+// against a JWKS URL, key files, BPJS_PROVIDER=http against the simulator); `--config development`
+// runs it as `npm run dev` does (development keys in DATA_DIR), as this bench did before.
 // Then the backfill: the tree is emptied behind the triggers' back (superuser, replica role) and
 // rebuilt by the start-up step (catchUpAuditTree) from the 1,000,000 stored events; its root must
 // come back identical. Environment: BENCH_DATABASE_URL (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres).
+// `--database NAME` keeps the seeded database under that name and reuses it on the next run
+// (seeding a million events takes minutes on a shared machine); drop it by hand when done.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,11 +31,20 @@ import { catchUpAuditTree } from '../src/audit/tree-backfill.ts';
 import { mintToken } from '../src/auth-tokens.ts';
 import { loadConfig } from '../src/config.ts';
 import { openPostgres } from '../src/db/client.ts';
+import { migratePostgres } from '../src/db/migrate.ts';
 import { devAuthJwk } from '../src/keys.ts';
+import { startProductionSurroundings } from './production.ts';
 import { createScratchDatabase } from './seed.ts';
 import { startServer } from './server.ts';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, samples: { type: 'string', default: '300' }, batch: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' }, samples: { type: 'string', default: '300' }, batch: { type: 'string', default: '10000' },
+    config: { type: 'string', default: 'production' }, database: { type: 'string' },
+  },
+});
+if (values.config !== 'production' && values.config !== 'development') throw new Error('--config is production or development');
+if (values.database !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(values.database)) throw new Error('--database: a lowercase identifier');
 const N = Number(values.events);
 const SAMPLES = Number(values.samples);
 const BATCH = Number(values.batch);
@@ -72,11 +86,43 @@ function summary(ms: number[]): string {
   return `p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms (${s.length} requests)`;
 }
 
+/** A database of N events: the kept one named by --database (seeded once), or a scratch one dropped at the end. */
+async function benchDatabase(): Promise<{ url: string; seedSeconds: number | null; drop(): Promise<void> }> {
+  if (values.database === undefined) {
+    const scratch = await createScratchDatabase(adminUrl);
+    process.stdout.write(`database ${scratch.name}: appending ${N} events with their tree (load average ${load()})...\n`);
+    return { url: scratch.url, seedSeconds: await seed(scratch.url), drop: () => scratch.drop() };
+  }
+  const name = values.database;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const exists = (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+  if (!exists) await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  await migratePostgres(url);
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const head = Number((await c.query<{ seq: string }>('select seq from audit_head where id = 1')).rows[0]?.seq ?? 0);
+  await c.end();
+  if (head !== 0 && head !== N) throw new Error(`database ${name} holds ${head} events, not ${N}: drop it or name another`);
+  let seedSeconds: number | null = null;
+  if (head === 0) {
+    process.stdout.write(`database ${name} (kept): appending ${N} events with their tree (load average ${load()})...\n`);
+    seedSeconds = await seed(url);
+  } else {
+    process.stdout.write(`database ${name} (kept): reusing its ${N} events\n`);
+  }
+  return { url, seedSeconds, drop: async () => {} };
+}
+
 /** startServer allows 30 s; on a machine shared by eight test suites a start can take longer. */
-async function start(url: string, dataDir: string) {
+async function start(url: string, dataDir: string, env: Record<string, string>) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startServer({ root, databaseUrl: url, dataDir });
+      return await startServer({ root, databaseUrl: url, dataDir, env });
     } catch (err) {
       if (attempt === 3) throw err;
       process.stdout.write(`  server start failed (${err instanceof Error ? err.message : String(err)}); again\n`);
@@ -84,20 +130,30 @@ async function start(url: string, dataDir: string) {
   }
 }
 
+/** An inspector's bearer header: from the identity provider (production) or the development key in DATA_DIR. */
+async function inspectorToken(dataDir: string, surroundings: Awaited<ReturnType<typeof startProductionSurroundings>> | undefined) {
+  if (surroundings) return surroundings.token(['inspector']);
+  const config = loadConfig({ DATA_DIR: dataDir });
+  return `Bearer ${await mintToken(await devAuthJwk(dataDir), { sub: 'bench-inspector', roles: ['inspector'] }, {
+    issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, rolesClaim: config.AUTH_ROLES_CLAIM, opdClaim: config.AUTH_OPD_CLAIM, ttlSeconds: 7200,
+  })}`;
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gerbang-bench-tlog-'));
-  const scratch = await createScratchDatabase(adminUrl);
+  const surroundings = values.config === 'production' ? await startProductionSurroundings(dataDir) : undefined;
+  const env = surroundings?.env ?? {};
+  let database: Awaited<ReturnType<typeof benchDatabase>> | undefined;
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
-    process.stdout.write(`database ${scratch.name}: appending ${N} events with their tree (load average ${load()})...\n`);
-    const seedSeconds = await seed(scratch.url);
-    process.stdout.write(`  ${(N / seedSeconds).toFixed(0)} events/s appended with the tree (${seedSeconds.toFixed(1)} s)\n`);
+    database = await benchDatabase();
+    const { seedSeconds } = database;
+    if (seedSeconds !== null) process.stdout.write(`  ${(N / seedSeconds).toFixed(0)} events/s appended with the tree (${seedSeconds.toFixed(1)} s)\n`);
 
-    server = await start(scratch.url, dataDir);
-    const config = loadConfig({ DATA_DIR: dataDir });
-    const token = `Bearer ${await mintToken(await devAuthJwk(dataDir), { sub: 'bench-inspector', roles: ['inspector'] }, {
-      issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, rolesClaim: config.AUTH_ROLES_CLAIM, opdClaim: config.AUTH_OPD_CLAIM, ttlSeconds: 7200,
-    })}`;
+    server = await start(database.url, dataDir, env);
+    process.stdout.write(`server: \`node src/server.ts\` (pid ${server.pid}), ${surroundings
+      ? 'NODE_ENV=production, tokens verified against a JWKS URL, BPJS_PROVIDER=http (simulator)' : 'NODE_ENV=development, development keys'}\n`);
+    const token = await inspectorToken(dataDir, surroundings);
     const get = async (url: string): Promise<{ ms: number; body: Record<string, unknown> }> => {
       const started = performance.now();
       const res = await fetch(`${server?.url}${url}`, { headers: { authorization: token } });
@@ -140,7 +196,7 @@ async function main(): Promise<void> {
     await server.stop();
 
     // The backfill: what upgrading a log of N events to this version costs at start-up.
-    const su = new pg.Client({ connectionString: scratch.url });
+    const su = new pg.Client({ connectionString: database.url });
     await su.connect();
     const before = await rootOf(N);
     await su.query('begin');
@@ -149,11 +205,11 @@ async function main(): Promise<void> {
     await su.query('commit');
     await su.query('vacuum audit_tree');
     await su.end();
-    const database = await openPostgres({ url: scratch.url, logger: pino({ level: 'silent' }), max: 2, statementTimeoutMs: 3_600_000 });
+    const direct = await openPostgres({ url: database.url, logger: pino({ level: 'silent' }), max: 2, statementTimeoutMs: 3_600_000 });
     process.stdout.write(`backfilling the tree of ${N} events (load average ${load()})...\n`);
-    const backfill = await catchUpAuditTree(database.db);
-    await database.close();
-    server = await start(scratch.url, dataDir);
+    const backfill = await catchUpAuditTree(direct.db);
+    await direct.close();
+    server = await start(database.url, dataDir, env);
     roots.clear();
     const after = await rootOf(N);
 
@@ -163,12 +219,14 @@ async function main(): Promise<void> {
     row('GET /v1/audit/proof/consistency', summary(consistency));
     row('GET /v1/audit/checkpoint?treeSize=', summary(checkpoint));
     row('proofs verified against signed roots', bad === 0 ? `all ${Math.ceil(SAMPLES / 10)} sampled pairs verify` : `${bad} FAILED`);
-    row('append with the tree (appendAuditBatch)', `${(N / seedSeconds).toFixed(0)} events/s`);
+    row('configuration', surroundings ? 'production (bench/production.ts)' : 'development');
+    if (seedSeconds !== null) row('append with the tree (appendAuditBatch)', `${(N / seedSeconds).toFixed(0)} events/s`);
     row('backfill at start-up (catchUpAuditTree)', `${backfill.appended} leaves in ${backfill.seconds.toFixed(1)} s = ${(backfill.appended / backfill.seconds).toFixed(0)} events/s; root ${after.equals(before) ? 'identical' : 'DIFFERENT'}`);
     if (bad > 0 || !after.equals(before)) process.exitCode = 1;
   } finally {
     await server?.stop();
-    await scratch.drop();
+    await database?.drop();
+    await surroundings?.close();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
