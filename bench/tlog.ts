@@ -4,7 +4,9 @@
 //
 // Creates a scratch database (migrated), appends N events as bench/audit.ts does (appendAuditBatch:
 // the chain and the Merkle tree, 10,000 events per transaction), starts the real server as a child
-// process, then measures, one request at a time over keep-alive (what one auditor's client sees):
+// process, waits until it has loaded the tree's full tiles into memory (it does so after start-up;
+// gerbang_audit_tree_tiles_in_memory on /metrics), then measures, one request at a time over
+// keep-alive (what one auditor's client sees):
 //   1. GET /v1/audit/proof/inclusion?seq=&treeSize= for random seq <= treeSize <= N;
 //   2. GET /v1/audit/proof/consistency?from=&to= for random from <= to <= N;
 //   3. GET /v1/audit/checkpoint?treeSize= for random sizes (a root of a past size and a signed note);
@@ -130,6 +132,23 @@ async function start(url: string, dataDir: string, env: Record<string, string>) 
   }
 }
 
+/**
+ * Waits until the server holds every full tile of the tree in memory (it loads them after start-up,
+ * src/audit/tlog.ts warmAuditTree), as it does in service; proofs are measured from then on.
+ */
+async function treeInMemory(metricsUrl: string): Promise<void> {
+  const want = Math.min(4096, Math.floor(N / 256));
+  const started = performance.now();
+  let tiles = 0;
+  while (performance.now() - started < 180_000) {
+    const text = await (await fetch(metricsUrl)).text();
+    tiles = Number(/^gerbang_audit_tree_tiles_in_memory (\d+)/m.exec(text)?.[1] ?? 0);
+    if (tiles >= want) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  process.stdout.write(`  ${tiles} of ${want} full tiles in memory ${((performance.now() - started) / 1000).toFixed(1)} s after the server was ready\n`);
+}
+
 /** An inspector's bearer header: from the identity provider (production) or the development key in DATA_DIR. */
 async function inspectorToken(dataDir: string, surroundings: Awaited<ReturnType<typeof startProductionSurroundings>> | undefined) {
   if (surroundings) return surroundings.token(['inspector']);
@@ -153,6 +172,7 @@ async function main(): Promise<void> {
     server = await start(database.url, dataDir, env);
     process.stdout.write(`server: \`node src/server.ts\` (pid ${server.pid}), ${surroundings
       ? 'NODE_ENV=production, tokens verified against a JWKS URL, BPJS_PROVIDER=http (simulator)' : 'NODE_ENV=development, development keys'}\n`);
+    await treeInMemory(server.metricsUrl);
     const token = await inspectorToken(dataDir, surroundings);
     const get = async (url: string): Promise<{ ms: number; body: Record<string, unknown> }> => {
       const started = performance.now();

@@ -7,10 +7,11 @@ import { migratePgliteDb, migratePostgres } from './db/migrate.ts';
 import { installedPgliteVersion } from './db/pglite-template.ts';
 import { loggerOptions } from './http/logging.ts';
 import { loadKeys } from './keys.ts';
-import { laggingReads, startMetricsServer } from './ops/metrics.ts';
+import { laggingReads, observeAuditTreeTiles, startMetricsServer } from './ops/metrics.ts';
 import { pseudonymizer } from './audit/pseudonym.ts';
 import { createProvider } from './bpjs/factory.ts';
 import { catchUpAuditTree } from './audit/tree-backfill.ts';
+import { tilesInMemory, warmAuditTree } from './audit/tlog.ts';
 
 async function openDatabase(config: Config, logger: pino.Logger): Promise<Database> {
   if (config.DATABASE_URL) {
@@ -68,7 +69,13 @@ async function main(): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
   // The Merkle tree's catch-up (an upgraded or restored log) runs behind the listening server:
   // decisions go on, proofs of sizes it has not reached answer 503 with Retry-After until it is done.
-  catchUpAuditTree(database.db, logger).catch((err: unknown) => logger.error({ err }, 'audit tree: the catch-up stopped; it resumes at the next start'));
+  // Then the newest part of the tree is loaded into memory, so proofs need no query (tlog.ts).
+  observeAuditTreeTiles(() => tilesInMemory(database.db));
+  catchUpAuditTree(database.db, logger)
+    .catch((err: unknown) => logger.error({ err }, 'audit tree: the catch-up stopped; it resumes at the next start'))
+    .then(() => warmAuditTree(database.db))
+    .then(({ tiles, seconds }) => logger.info({ tiles, seconds }, 'audit tree: tiles loaded into memory for proofs'))
+    .catch((err: unknown) => logger.warn({ err }, 'audit tree: loading tiles into memory stopped; proofs read the database'));
   const base = `http://localhost:${config.PORT}`;
   logger.info(
     {

@@ -9,17 +9,26 @@ import {
   checkpointBody, COSIGNATURE_V1, cosignatureTime, ED25519, keyId, parseSignatureLine, parseVerifierKey, signNote, verifierKey, type NoteSigner,
 } from './note.ts';
 import { readHead } from './repository.ts';
-import { Lru } from './tree-cache.ts';
-import { treeRowReader } from './tree-repository.ts';
+import { Lru, TILE_LEAVES, tileOf, tileRow, type Tile } from './tree-cache.ts';
+import { treeRowReader, treeRowsBetween, treeSize } from './tree-repository.ts';
 import { cosignaturesAt, findWitness, insertCosignature, insertWitness, latestCosignedSize } from './witness-repository.ts';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 /** A cosignature dated further ahead than this is refused (clocks drift, but not by hours). */
 const FUTURE_SKEW_S = 600n;
 
-/** Rows kept per database: the top of the tree is in every proof; about 100 bytes each with the Map's overhead. */
-const CACHED_ROWS = 50_000;
+/**
+ * What each process keeps of the tree, per database (see tree-cache.ts). Full tiles: at most 4,096
+ * (1,048,576 leaves, about 67 MB outside the JS heap), so at a million events every proof and past
+ * root is computed from memory; beyond that the least recently used tiles are read again. Rows
+ * outside full tiles (the newest leaves) and rows read before their tile is loaded: an LRU of
+ * 20,000. Notes: the signed checkpoint of 1,000 sizes.
+ */
+const CACHED_TILES = 4_096;
+const CACHED_ROWS = 20_000;
 const CACHED_NOTES = 1_000;
+/** Tiles per query when loading many (the warm-up): 8,192 rows, about 0.5 MB. */
+const TILES_PER_READ = 32;
 
 interface SignedNote {
   treeSize: number;
@@ -28,13 +37,63 @@ interface SignedNote {
   body: string;
 }
 
+interface TreeMemory {
+  tiles: Lru<number, Tile>;
+  rows: Lru<number, Uint8Array>;
+  notes: Lru<number, SignedNote>;
+  /** A size the tree is known to reach: every tile below it is full. */
+  reached: number;
+  /** Full tiles a proof had to read rows of, to load in the background (each once). */
+  loading: Set<number>;
+}
+
 /** One cache per database handle (the audit plugin and receipts build their own Tlog over the same one). */
-const caches = new WeakMap<object, { rows: Lru<number, Uint8Array>; notes: Lru<number, SignedNote> }>();
-function cacheOf(db: object) {
+const caches = new WeakMap<object, TreeMemory>();
+function cacheOf(db: object): TreeMemory {
   let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = { rows: new Lru(CACHED_ROWS), notes: new Lru(CACHED_NOTES) }));
+  if (!cache) {
+    cache = { tiles: new Lru(CACHED_TILES), rows: new Lru(CACHED_ROWS), notes: new Lru(CACHED_NOTES), reached: 0, loading: new Set() };
+    caches.set(db, cache);
+  }
   return cache;
 }
+
+/** Loads full tiles [first, end) that are not in memory yet, TILES_PER_READ per query; a tile with a missing row is skipped. */
+async function loadTiles(db: Executor, cache: TreeMemory, first: number, end: number): Promise<number> {
+  let loaded = 0;
+  for (let t = first; t < end; t += TILES_PER_READ) {
+    const last = Math.min(end, t + TILES_PER_READ);
+    let from = t;
+    while (from < last && cache.tiles.has(from)) from++;
+    if (from === last) continue;
+    const stored = await treeRowsBetween(db, from * TILE_LEAVES, last * TILE_LEAVES);
+    for (let u = from; u < last; u++) {
+      const offset = (u - from) * TILE_LEAVES;
+      const part = stored.slice(offset, offset + TILE_LEAVES);
+      if (part.length !== TILE_LEAVES || part.some((r, i) => r.index !== u * TILE_LEAVES + i)) break;
+      cache.tiles.set(u, tileOf(part.map((r) => r.hashes)));
+      cache.reached = Math.max(cache.reached, (u + 1) * TILE_LEAVES);
+      loaded++;
+    }
+  }
+  return loaded;
+}
+
+/**
+ * Loads the newest full tiles of the tree into memory, as many as the cache holds (server.ts runs
+ * it in the background after the tree's catch-up), so that proofs need no query. Proofs work
+ * meanwhile: what is not loaded yet is read from the database as before.
+ */
+export async function warmAuditTree(db: Executor): Promise<{ tiles: number; seconds: number }> {
+  const started = performance.now();
+  const cache = cacheOf(db);
+  const full = Math.floor((await treeSize(db)) / TILE_LEAVES);
+  const tiles = await loadTiles(db, cache, Math.max(0, full - CACHED_TILES), full);
+  return { tiles, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Full tiles held in memory for this database (the metric gerbang_audit_tree_tiles_in_memory). */
+export const tilesInMemory = (db: object): number => caches.get(db)?.tiles.size ?? 0;
 
 /** A row needed for a size is not stored (yet). */
 class TreeBehind extends Error {}
@@ -56,12 +115,24 @@ export function createTlog(ctx: AppContext) {
 
   const cache = cacheOf(db);
 
-  /** Stored rows, from the cache where it has them, the rest in one query (then cached: rows never change). */
+  /** A full tile a proof needed rows of: loaded after the answer, unless that would evict others. */
+  function loadLater(tile: number): void {
+    if (cache.loading.has(tile) || cache.tiles.size >= CACHED_TILES) return;
+    cache.loading.add(tile);
+    setImmediate(() => {
+      loadTiles(db, cache, tile, tile + 1)
+        .catch(() => undefined) // a cache that stays cold is not an error: the next proof reads its rows again
+        .finally(() => cache.loading.delete(tile));
+    });
+  }
+
+  /** Stored rows, from memory where it has them, the rest in one query (then kept: rows never change). */
   const cachedReader = (executor: Executor): RowReader => async (wanted) => {
     const found = new Map<number, Uint8Array>();
     const missing: number[] = [];
     for (const row of wanted) {
-      const hit = cache.rows.get(row);
+      const tile = cache.tiles.get(Math.floor(row / TILE_LEAVES));
+      const hit = tile ? tileRow(tile, row % TILE_LEAVES) : cache.rows.get(row);
       if (hit) found.set(row, hit);
       else missing.push(row);
     }
@@ -69,6 +140,11 @@ export function createTlog(ctx: AppContext) {
       for (const [row, hashes] of await treeRowReader(executor)(missing)) {
         cache.rows.set(row, hashes);
         found.set(row, hashes);
+        cache.reached = Math.max(cache.reached, row + 1);
+      }
+      for (const row of missing) {
+        const tile = Math.floor(row / TILE_LEAVES);
+        if ((tile + 1) * TILE_LEAVES <= cache.reached) loadLater(tile);
       }
     }
     return found;

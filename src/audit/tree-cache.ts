@@ -21,6 +21,11 @@ export class Lru<K, V> {
     return value;
   }
 
+  /** Without marking the entry as used (a warm-up asking what it still has to load). */
+  has(key: K): boolean {
+    return this.#map.has(key);
+  }
+
   set(key: K, value: V): void {
     this.#map.delete(key);
     this.#map.set(key, value);
@@ -31,3 +36,37 @@ export class Lru<K, V> {
     return this.#map.size;
   }
 }
+
+/** Leaves per tile (C2SP tlog-tiles' width): a tile is the stored rows of 256 consecutive leaves. */
+export const TILE_LEAVES = 256;
+
+/**
+ * A full tile: the rows of leaves [256 t, 256 t + 256), concatenated in one buffer. Once its last
+ * row is stored a tile never changes (rows are append-only and contiguous), so it can be kept as
+ * long as memory allows. One buffer and one offset array per tile, not a Buffer per row: 4,096
+ * tiles are 8,192 objects for the garbage collector to trace, not a million.
+ */
+export interface Tile {
+  bytes: Buffer;
+  /** Row i of the tile is bytes[ends[i - 1] ?? 0, ends[i]). */
+  ends: Uint32Array;
+}
+
+export function tileOf(rows: readonly Uint8Array[]): Tile {
+  if (rows.length !== TILE_LEAVES) throw new Error(`a full tile has ${TILE_LEAVES} rows, not ${rows.length}`);
+  const ends = new Uint32Array(TILE_LEAVES);
+  let at = 0;
+  rows.forEach((row, i) => {
+    at += row.byteLength;
+    ends[i] = at;
+  });
+  return { bytes: Buffer.concat(rows, at), ends };
+}
+
+export function tileRow(tile: Tile, i: number): Buffer {
+  const start = i === 0 ? 0 : (tile.ends[i - 1] as number);
+  return tile.bytes.subarray(start, tile.ends[i]);
+}
+
+/** A tile's memory: its bytes and offsets, and about 200 bytes of objects around them. */
+export const tileBytes = (tile: Tile): number => tile.bytes.byteLength + tile.ends.byteLength + 200;

@@ -23,6 +23,13 @@ export function treeRowReader(db: Executor): RowReader {
   };
 }
 
+/** The stored rows of leaves [from, to) in leaf order (whole tiles, for the proofs' memory). */
+export async function treeRowsBetween(db: Executor, from: number, to: number): Promise<Array<{ index: number; hashes: Buffer }>> {
+  const found = await rows<{ leaf_index: string | number; hashes: Uint8Array }>(db, sql`
+    select leaf_index, hashes from audit_tree where leaf_index >= ${from} and leaf_index < ${to} order by leaf_index`);
+  return found.map((r) => ({ index: Number(r.leaf_index), hashes: asBuffer(r.hashes) }));
+}
+
 /** A builder positioned at the tree's current end (its frontier read in one query). */
 export async function treeBuilderAtEnd(db: Executor) {
   const size = await treeSize(db);

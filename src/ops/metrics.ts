@@ -50,6 +50,21 @@ export const breakerState = new Gauge({
   registers: [registry],
 });
 
+let auditTreeTiles: () => number = () => 0;
+/** Where the gauge below reads its value (server.ts: the transparency log's memory of its database). */
+export function observeAuditTreeTiles(count: () => number): void {
+  auditTreeTiles = count;
+}
+
+new Gauge({
+  name: 'gerbang_audit_tree_tiles_in_memory',
+  help: 'Full tiles (256 leaves each) of the audit Merkle tree held in memory for proofs; at most 4096',
+  registers: [registry],
+  collect() {
+    this.set(auditTreeTiles());
+  },
+});
+
 /** Serves GET /metrics (Prometheus text, no auth) on METRICS_HOST:METRICS_PORT, apart from the API. */
 export async function startMetricsServer(config: Config, logger: Logger) {
   const server = Fastify({ loggerInstance: logger.child({ component: 'metrics' }) });
