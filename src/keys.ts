@@ -1,13 +1,13 @@
-import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey, type CryptoKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Config } from './config.ts';
 
 /** A private signing key with its public half, as used for ES256 tokens, checkpoints and receipts. */
 export interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
+  privateKey: KeyObject;
   publicJwk: JWK;
 }
 
@@ -78,7 +78,9 @@ export function publicPart(jwk: JWK): JWK {
 
 export async function signingKeyFromJwk(jwk: JWK): Promise<SigningKey> {
   if (!jwk.kid) throw new Error('the audit signing key needs a kid');
-  const privateKey = (await importJWK(jwk, 'ES256')) as CryptoKey;
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new Error('the audit signing key must be a private P-256 (ES256) JWK');
+  // A node:crypto key, not WebCrypto's: see signJson (audit/signing.ts).
+  const privateKey = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
   return { kid: jwk.kid, privateKey, publicJwk: { ...publicPart(jwk), alg: 'ES256', use: 'sig' } };
 }
 

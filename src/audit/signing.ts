@@ -1,4 +1,4 @@
-import { KeyObject, sign } from 'node:crypto';
+import { sign } from 'node:crypto';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
 import type { SigningKey } from '../keys.ts';
 
@@ -23,8 +23,6 @@ import type { SigningKey } from '../keys.ts';
 /** Distinguishes the two documents, so a checkpoint can never be presented as a receipt. */
 export type SignedKind = 'gerbang-checkpoint+jws' | 'gerbang-receipt+jws';
 
-const keyObjects = new WeakMap<object, KeyObject>();
-
 /**
  * The compact JWS that jose's CompactSign makes, signed by node:crypto instead: WebCrypto runs each
  * ECDSA signature as a job on the thread pool (about 0.1 ms, and one more thread to schedule on a
@@ -32,12 +30,10 @@ const keyObjects = new WeakMap<object, KeyObject>();
  * signs one (its `at` is the time it is answered).
  */
 export async function signJson(key: SigningKey, kind: SignedKind, payload: unknown): Promise<string> {
-  let privateKey = keyObjects.get(key.privateKey);
-  if (!privateKey) keyObjects.set(key.privateKey, (privateKey = KeyObject.from(key.privateKey)));
   const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: key.kid, typ: kind }), 'utf8').toString('base64url');
   const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
   // ES256 (RFC 7518 3.4): the signature is r || s, 32 bytes each, not DER.
-  const signature = sign('sha256', Buffer.from(`${header}.${body}`, 'ascii'), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  const signature = sign('sha256', Buffer.from(`${header}.${body}`, 'ascii'), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
   return `${header}.${body}.${signature.toString('base64url')}`;
 }
 
