@@ -146,7 +146,8 @@ async function treeInMemory(metricsUrl: string): Promise<void> {
     if (tiles >= want) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  process.stdout.write(`  ${tiles} of ${want} full tiles in memory ${((performance.now() - started) / 1000).toFixed(1)} s after the server was ready\n`);
+  const rss = Number(/^process_resident_memory_bytes (\d+)/m.exec(await (await fetch(metricsUrl)).text())?.[1] ?? 0);
+  process.stdout.write(`  ${tiles} of ${want} full tiles in memory ${((performance.now() - started) / 1000).toFixed(1)} s after the server was ready; server RSS ${(rss / 2 ** 20).toFixed(0)} MB\n`);
 }
 
 /** An inspector's bearer header: from the identity provider (production) or the development key in DATA_DIR. */

@@ -58,7 +58,9 @@ async function main(): Promise<void> {
 
   // In-flight decisions may wait for the upstream up to BPJS_DEADLINE_MS; give them that and 2 s more.
   const graceMs = config.BPJS_DEADLINE_MS + 2_000;
+  let stopping = false;
   closeWithGrace({ delay: graceMs + 1_000, logger }, async ({ err, signal }) => {
+    stopping = true;
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down: finishing in-flight requests');
     await app.close();
@@ -75,7 +77,10 @@ async function main(): Promise<void> {
     .catch((err: unknown) => logger.error({ err }, 'audit tree: the catch-up stopped; it resumes at the next start'))
     .then(() => warmAuditTree(database.db))
     .then(({ tiles, seconds }) => logger.info({ tiles, seconds }, 'audit tree: tiles loaded into memory for proofs'))
-    .catch((err: unknown) => logger.warn({ err }, 'audit tree: loading tiles into memory stopped; proofs read the database'));
+    .catch((err: unknown) => {
+      // Stopping while the tiles load (the database closes under it) is no news.
+      if (!stopping) logger.warn({ err }, 'audit tree: loading tiles into memory stopped; proofs read the database');
+    });
   const base = `http://localhost:${config.PORT}`;
   logger.info(
     {
