@@ -52,15 +52,17 @@ export interface Tile {
   ends: Uint32Array;
 }
 
-export function tileOf(rows: readonly Uint8Array[]): Tile {
-  if (rows.length !== TILE_LEAVES) throw new Error(`a full tile has ${TILE_LEAVES} rows, not ${rows.length}`);
+/** A full tile from its rows concatenated in leaf order and the length of each row. */
+export function tileFrom(bytes: Buffer, lengths: readonly number[]): Tile {
+  if (lengths.length !== TILE_LEAVES) throw new Error(`a full tile has ${TILE_LEAVES} rows, not ${lengths.length}`);
   const ends = new Uint32Array(TILE_LEAVES);
   let at = 0;
-  rows.forEach((row, i) => {
-    at += row.byteLength;
+  lengths.forEach((length, i) => {
+    at += length;
     ends[i] = at;
   });
-  return { bytes: Buffer.concat(rows, at), ends };
+  if (at !== bytes.byteLength) throw new Error('the rows of a tile do not add up to its bytes');
+  return { bytes, ends };
 }
 
 export function tileRow(tile: Tile, i: number): Buffer {

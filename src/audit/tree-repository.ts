@@ -23,11 +23,18 @@ export function treeRowReader(db: Executor): RowReader {
   };
 }
 
-/** The stored rows of leaves [from, to) in leaf order (whole tiles, for the proofs' memory). */
-export async function treeRowsBetween(db: Executor, from: number, to: number): Promise<Array<{ index: number; hashes: Buffer }>> {
-  const found = await rows<{ leaf_index: string | number; hashes: Uint8Array }>(db, sql`
-    select leaf_index, hashes from audit_tree where leaf_index >= ${from} and leaf_index < ${to} order by leaf_index`);
-  return found.map((r) => ({ index: Number(r.leaf_index), hashes: asBuffer(r.hashes) }));
+/**
+ * Tiles [first, end) of `width` leaves that are full: per tile its rows concatenated in leaf order
+ * (PostgreSQL joins them, so a tile arrives as one value, not 256 rows to parse and collect) and
+ * the length of each row. A tile with a row missing is left out.
+ */
+export async function fullTreeTiles(db: Executor, first: number, end: number, width: number): Promise<Array<{ tile: number; bytes: Buffer; lengths: number[] }>> {
+  const found = await rows<{ tile: string | number; bytes: Uint8Array; lengths: number[] }>(db, sql`
+    select leaf_index / ${width} as tile, string_agg(hashes, ''::bytea order by leaf_index) as bytes,
+           array_agg(octet_length(hashes) order by leaf_index) as lengths
+    from audit_tree where leaf_index >= ${first * width} and leaf_index < ${end * width}
+    group by 1 having count(*) = ${width} order by 1`);
+  return found.map((r) => ({ tile: Number(r.tile), bytes: asBuffer(r.bytes), lengths: r.lengths.map(Number) }));
 }
 
 /** A builder positioned at the tree's current end (its frontier read in one query). */
