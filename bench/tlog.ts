@@ -158,6 +158,7 @@ async function treeInMemory(metricsUrl: string): Promise<void> {
 async function serverCounts(metricsUrl: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   const text = await (await fetch(metricsUrl)).text();
+  counts.set('cpu', Number(/^process_cpu_seconds_total (\S+)/m.exec(text)?.[1] ?? 0));
   for (const m of text.matchAll(/^gerbang_http_request_duration_seconds_bucket\{le="([^"]+)",method="GET",route="([^"]+)",status="200"\} (\d+)/gm)) {
     counts.set(`${m[2]} ${m[1]}`, Number(m[3]));
   }
@@ -261,6 +262,10 @@ async function main(): Promise<void> {
       const share = (le: string) => `${((100 * n(le)) / all).toFixed(1)}%`;
       row(`  in the server (${route.slice(10)})`, `${share('0.002')} within 2 ms, ${share('0.005')} within 5 ms, ${share('0.01')} within 10 ms (${all} requests)`);
     }
+    const answered = ['/v1/audit/proof/inclusion', '/v1/audit/proof/consistency', '/v1/audit/checkpoint']
+      .reduce((sum, route) => sum + (countsAfter.get(`${route} +Inf`) ?? 0) - (countsBefore.get(`${route} +Inf`) ?? 0), 0);
+    const cpuMs = (((countsAfter.get('cpu') ?? 0) - (countsBefore.get('cpu') ?? 0)) * 1000) / answered;
+    row('  server CPU per answer (all three)', `${cpuMs.toFixed(2)} ms (the Node process's CPU while measuring, background work included; not PostgreSQL's)`);
     row('proofs verified against signed roots', bad === 0 ? `all ${Math.ceil(SAMPLES / 10)} sampled pairs verify` : `${bad} FAILED`);
     row('configuration', surroundings ? 'production (bench/production.ts)' : 'development');
     if (seedSeconds !== null) row('append with the tree (appendAuditBatch)', `${(N / seedSeconds).toFixed(0)} events/s`);
