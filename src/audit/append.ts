@@ -66,7 +66,9 @@ export function canonicalEventParts(e: Omit<AuditEvent, 'seq' | 'prevHash' | 'ha
  * Merkle leaf and its notification. The lock is held until commit, so call this last in the
  * transaction: nothing but the commit then follows while the chain is locked.
  * `changes`: data-modifying CTEs of the change itself (they must not touch the audit tables), run
- * in the same statement: a hot path (decisions) saves its own round trip.
+ * in the same statement: a hot path (decisions) saves its own round trip. They must end in a CTE
+ * named `written` that reads every one of them to its end (`select count(*) from ...`): the
+ * append reads from it, so the changes are done before the chain is locked, not after.
  * Why there are no forks or gaps: seq N+1 is computed only while holding the lock that the
  * appender of N held until it committed (READ COMMITTED re-reads the row it waited for), and the
  * event and the head move in one transaction, so a rollback takes back both. The seq primary key
@@ -87,7 +89,7 @@ export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date, ch
     ${changes ? sql`with ${changes} ` : sql``}select gerbang_append_audit(${pre}, ${post}, ${body.at}::timestamptz, ${JSON.stringify(body.actor)}::jsonb, ${body.action},
       ${body.entityType}, ${body.entityId}, ${JSON.stringify(body.data)}::jsonb, ${body.requestId},
       ${n?.id ?? null}::uuid, ${n?.type ?? null}, ${n?.opdCode ?? null}, ${n ? JSON.stringify(n.data) : null}::jsonb,
-      ${n ? n.at.toISOString() : null}::timestamptz, ${n?.seqKey ?? null}) as appended`);
+      ${n ? n.at.toISOString() : null}::timestamptz, ${n?.seqKey ?? null}) as appended${changes ? sql` from written` : sql``}`);
   if (!result) throw new Error('the audit append returned nothing');
   const { seq, prevHash, hash, targets } = result.appended;
   if (entry.notify && targets.length > 0) await entry.notify.deliver(tx, targets);

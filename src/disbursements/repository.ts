@@ -131,13 +131,17 @@ export type NewDecision = Omit<Decision, 'projectCode' | 'opdCode' | 'decidedAt'
 /**
  * The decision, its evidence (unless already stored), the approval of the stage and the
  * idempotency key, as data-modifying CTEs that the audit append runs in its own statement
- * (appendAudit's `changes`): the decision and its event cost one round trip. The approval's
- * primary key refuses a second approval.
+ * (appendAudit's `changes`): the decision and its event cost one round trip. They end in
+ * `written`, which reads every insert to its end, so all of them (a first decision's 1,000-worker
+ * evidence included) are done before the append takes the chain's lock. The approval's primary
+ * key refuses a second approval.
  */
 export function decisionInserts(d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: string } | null): SQL {
   const decidedAt = d.decidedAt.toISOString();
   return sql`
-    ${workers ? sql`ev as (insert into decision_evidence (sha256, body) values (${workers.sha256}, ${workers.canonical}::jsonb) on conflict (sha256) do nothing),` : sql``}
+    ev as (${workers
+    ? sql`insert into decision_evidence (sha256, body) values (${workers.sha256}, ${workers.canonical}::jsonb) on conflict (sha256) do nothing returning 1`
+    : sql`select 1 where false`}),
     d as (
       insert into disbursements (id, project_id, stage, amount, request_ref, value_date, final, decision, reasons, summary,
         policy_id, policy_version, period_from, period_to, evidence, evidence_sha256, requested_by, decided_at)
@@ -145,8 +149,11 @@ export function decisionInserts(d: NewDecision, key: { key: string; requestSha25
         ${JSON.stringify(d.reasons)}::jsonb, ${JSON.stringify(d.summary)}::jsonb, ${d.policyId}, ${d.policyVersion},
         ${d.periodFrom}, ${d.periodTo}, ${JSON.stringify(d.evidence)}::jsonb, ${d.evidenceSha256}, ${d.requestedBy}, ${decidedAt})
       returning id),
-    ${d.decision === 'APPROVED' ? sql`a as (insert into approved_stages (project_id, stage, disbursement_id, value_date) select ${d.projectId}, ${d.stage}, id, ${d.valueDate} from d),` : sql``}
-    k as (insert into idempotency_keys (sub, key, request_sha256, disbursement_id, created_at) select ${d.requestedBy}, ${key.key}, ${key.requestSha256}, id, ${decidedAt} from d)`;
+    a as (${d.decision === 'APPROVED'
+    ? sql`insert into approved_stages (project_id, stage, disbursement_id, value_date) select ${d.projectId}, ${d.stage}, id, ${d.valueDate} from d returning 1`
+    : sql`select 1 where false`}),
+    k as (insert into idempotency_keys (sub, key, request_sha256, disbursement_id, created_at) select ${d.requestedBy}, ${key.key}, ${key.requestSha256}, id, ${decidedAt} from d returning 1),
+    written as (select (select count(*) from ev) + (select count(*) from a) + (select count(*) from k) as rows)`;
 }
 
 /** Fills the read model `Decision` (decision.ts) from `d` (disbursements), `p` (projects), `v` (voids). */
