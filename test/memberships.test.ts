@@ -155,7 +155,7 @@ describe('memberships', async () => {
   });
 
   it('stages in batches and merges in chunks: a large file with repeats across batches keeps the newest', async () => {
-    const service = createMembershipService(createContext({ config: t.config, database: t.database, keys: t.testKeys.keys, clock: () => NOW }), { stageBatch: 700, mergeChunk: 1_000, dedupeChunk: 1_300 });
+    const service = createMembershipService(createContext({ config: t.config, database: t.database, keys: t.testKeys.keys, clock: () => NOW }), { stageBatch: 700, mergeChunk: 1_000 });
     const records = Array.from({ length: 5_000 }, (_, i) => record(1000 + (i % 3_000), { status: i >= 3_000 ? 'INACTIVE' : 'ACTIVE', asOf: i >= 3_000 ? '2025-06-02T00:00:00Z' : '2025-06-01T00:00:00Z' }));
     const meta = { auth: { sub: 'admin-user', roles: ['admin' as const], opd: null }, actor: { sub: 'admin-user', roles: ['admin'], opd: null }, requestId: 'r1', lang: 'en' as const };
     const result = await service.import(meta, 'ndjson', Readable.from([ndjson(records)]));

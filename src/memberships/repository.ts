@@ -20,16 +20,26 @@ export const membershipJson = (m: string): SQL => {
     'asOf', ${utc(c('as_of'))}, 'source', ${c('source')}, 'updatedAt', ${utc(c('updated_at'))})`;
 };
 
-// ---- Import: records are COPYed into a staging table, deduplicated, then merged in chunks. ----
+// ---- Import: records are COPYed into an indexed staging table, then merged in key order, in chunks. ----
 
-/** Dropped at the end of the transaction (commit or rollback). Every record as sent, in file order. */
+const STAGED_COVERAGE = coverageKeyOf('true', 'segment', 'project_number', 'employer_npp');
+
+/**
+ * Dropped at the end of the transaction (commit or rollback). Every record as sent, with its line
+ * order and its coverage (computed by the same expression as memberships'). The index is there
+ * before the first COPY, so each batch maintains it (bounded work per statement, however large the
+ * file) and the merge reads the records in key order, newest first within a coverage, without a
+ * separate deduplication pass.
+ */
 export async function createStaging(tx: Executor): Promise<void> {
   await tx.execute(sql`
     create temp table membership_import (
       ord integer not null, nik text not null, kpj text not null, name text not null, status text not null,
       programs text[] not null, coverage_start date not null, coverage_end date not null, segment text not null,
-      project_number text, employer_npp text, as_of timestamptz not null
+      project_number text, employer_npp text, as_of timestamptz not null,
+      coverage text not null generated always as (${STAGED_COVERAGE}) stored
     ) on commit drop`);
+  await tx.execute(sql`create index membership_import_key on membership_import (nik, coverage, as_of desc, ord desc)`);
 }
 
 /** The COPY target: the staging table's columns in the order `stagingLine` writes them. */
@@ -41,45 +51,15 @@ export function stagingLine(r: MembershipRecord, ord: number): string {
     copyField(r.projectNumber ?? null)}\t${copyField(r.employerNpp ?? null)}\t${r.asOf}\n`;
 }
 
-const STAGED_COVERAGE = coverageKeyOf('true', 'segment', 'project_number', 'employer_npp');
-
-/** Staged records deduplicated per statement: each statement's work stays bounded, whatever the file's size. */
-export const DEDUPE_CHUNK = 100_000;
-
 /**
- * Keeps the newest record of each coverage of each NIK (latest asOf; on a tie the later line) in
- * an indexed, analysed table the merge walks in key order, and returns how many there are. Done in
- * slices of the file (by line order), so no statement grows with the file: every one must end
- * within the pool's statement_timeout (a single CREATE TABLE AS over 1,000,000 records took 5-8 s on
- * the loaded test machine; a 512 MiB file holds over 2,000,000). Memory for its sorts and the
- * merge's (this transaction only): with the default 4 MB each spilled to temporary files.
+ * Once everything is staged: statistics for the planner (a sample, so bounded), and settings for
+ * this transaction only. JIT off: the merge statements are estimated expensive enough to be
+ * compiled, and compiling them took 2.2 s of a 4.5 s chunk (about half of a 1,000,000-record
+ * import) to save nothing. Memory for the merge's sorts: with the default 4 MB they spilled to disk.
  */
-export async function prepareMerge(tx: Executor, staged: number, slice = DEDUPE_CHUNK): Promise<number> {
-  await tx.execute(sql`select set_config('work_mem', '64MB', true)`);
-  await tx.execute(sql`
-    create temp table membership_incoming (
-      ord integer not null, nik text not null, kpj text not null, name text not null, status text not null,
-      programs text[] not null, coverage_start date not null, coverage_end date not null, segment text not null,
-      project_number text, employer_npp text, as_of timestamptz not null, coverage text not null, primary key (nik, coverage)
-    ) on commit drop`);
-  // Lines were staged in order, so a block range index finds each slice without reading the rest.
-  if (staged > slice) await tx.execute(sql`create index on membership_import using brin (ord)`);
-  for (let from = 0; from < staged; from += slice) {
-    await tx.execute(sql`
-      insert into membership_incoming as i
-      select distinct on (nik, coverage) * from (
-        select s.*, ${STAGED_COVERAGE} as coverage from membership_import s where s.ord > ${from} and s.ord <= ${from + slice}) x
-      order by nik, coverage, as_of desc, ord desc
-      on conflict (nik, coverage) do update set
-        ord = excluded.ord, kpj = excluded.kpj, name = excluded.name, status = excluded.status, programs = excluded.programs,
-        coverage_start = excluded.coverage_start, coverage_end = excluded.coverage_end, project_number = excluded.project_number,
-        employer_npp = excluded.employer_npp, as_of = excluded.as_of
-      where (excluded.as_of, excluded.ord) > (i.as_of, i.ord)`);
-  }
-  await tx.execute(sql`drop table membership_import`);
-  await tx.execute(sql`analyze membership_incoming`);
-  const [row] = await rows<{ n: number }>(tx, sql`select count(*)::int as n from membership_incoming`);
-  return row?.n ?? 0;
+export async function prepareMerge(tx: Executor): Promise<void> {
+  await tx.execute(sql`select set_config('work_mem', '64MB', true), set_config('jit', 'off', true)`);
+  await tx.execute(sql`analyze membership_import`);
 }
 
 export interface MergeCounts {
@@ -90,13 +70,17 @@ export interface MergeCounts {
   skippedOlder: number;
 }
 
+const WRITTEN_COLUMNS = 'nik, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of';
+const returningWritten = (same: string): SQL => sql.raw(`returning ${WRITTEN_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, ${same} as same`);
+
 /**
- * The merge's writers (CTEs `written` returns (nik, coverage) of every row written). Fast: new
- * coverages are inserted (a concurrent writer of the same coverage is settled by the guard), stored
- * ones updated in place, found by the row address (ctid) the probe read: an INSERT ... ON CONFLICT
- * DO UPDATE of a million stored rows took three times as long. Should another writer have changed
- * such a row since the probe, the update misses it (its address changed): mergeChunk reports that,
- * and the chunk is merged again the safe way, one upsert with the guard.
+ * The merge's writers (CTE `written` holds every row written, with `same`: its content was already
+ * stored, so it gets no history row). Fast: new coverages are inserted (a concurrent writer of the
+ * same coverage is settled by the guard), stored ones updated in place, found by the row address
+ * (ctid) the probe read: an INSERT ... ON CONFLICT DO UPDATE of a million stored rows took three
+ * times as long. Should another writer have changed such a row since the probe, the update misses
+ * it (its address changed): mergeChunk reports that, and the chunk is merged again the safe way,
+ * one upsert with the guard.
  */
 const WRITE_FAST = (source: string, at: string): SQL => sql`
     inserted as (
@@ -109,7 +93,7 @@ const WRITE_FAST = (source: string, at: string): SQL => sql`
         coverage_start = excluded.coverage_start, coverage_end = excluded.coverage_end, as_of = excluded.as_of,
         source = excluded.source, updated_at = excluded.updated_at
       where m.as_of <= excluded.as_of
-      returning m.nik, m.coverage
+      ${returningWritten('false')}
     ),
     updated as (
       update memberships m set
@@ -119,13 +103,14 @@ const WRITE_FAST = (source: string, at: string): SQL => sql`
       where not s.is_new and (s.as_of > s.stored_as_of or (s.as_of = s.stored_as_of and not s.same))
         and m.ctid = any(array(select stored_ctid from src where not is_new))
         and m.ctid = s.stored_ctid and m.nik = s.nik and m.coverage = s.coverage and m.as_of <= s.as_of
-      returning m.nik, m.coverage
+      ${returningWritten('s.same')}
     ),
-    written as (select nik, coverage from inserted union all select nik, coverage from updated),
+    written as (select * from inserted union all select * from updated),
 `;
 
+// Rare (a chunk another writer touched meanwhile), so it joins back to the probe for `same`.
 const WRITE_SAFE = (source: string, at: string): SQL => sql`
-    written as (
+    upserted as (
       insert into memberships as m (nik, found, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, source, updated_at)
       select nik, true, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, ${source}, ${at}::timestamptz
       from src
@@ -137,11 +122,14 @@ const WRITE_SAFE = (source: string, at: string): SQL => sql`
       where m.as_of <= excluded.as_of
       returning m.nik, m.coverage
     ),
+    written as (select ${sql.raw(WRITTEN_COLUMNS.split(', ').map((c) => `s.${c}`).join(', '))}, s.same from src s join upserted u on u.nik = s.nik and u.coverage = s.coverage),
 `;
 
 /**
- * Merges the staged coverages after `after` (at most `limit`, in key order) into memberships, with
- * a history row for each new or changed record. Chunks keep every statement short on huge imports.
+ * Merges the next `limit` coverages after `after` (in key order) into memberships, with a history
+ * row for each new or changed record, and returns the counts and the last key. A coverage of a NIK
+ * repeated in the file counts once: its newest record (latest asOf; on a tie the later line), read
+ * first from the staging index. Chunks keep every statement short on huge imports.
  * A stored record never loses to an older one: the ON CONFLICT guard holds even against a
  * concurrent import or refresh. Same content with a newer asOf only moves asOf forward. A NIK's
  * "not known to BPJS" row gives way to a newer record of any coverage.
@@ -157,7 +145,11 @@ export async function mergeChunk(
       select s.*, m.nik is null as is_new, m.as_of as stored_as_of, m.row_ctid as stored_ctid,
         coalesce((m.kpj, m.name, m.status, m.programs, m.coverage_start, m.coverage_end, m.segment, m.project_number, m.employer_npp)
           is not distinct from (s.kpj, s.name, s.status, s.programs, s.coverage_start, s.coverage_end, s.segment, s.project_number, s.employer_npp), false) as same
-      from (select * from membership_incoming where (nik, coverage) > (${after[0]}, ${after[1]}) order by nik, coverage limit ${limit}) s
+      from (
+        select distinct on (nik, coverage) * from membership_import
+        where (nik, coverage) > (${after[0]}, ${after[1]})
+        order by nik, coverage, as_of desc, ord desc
+        limit ${limit}) s
       -- One index probe per record ("offset 0" keeps it a probe): a hash join here read and hashed
       -- the whole memberships table for every chunk, 90 s of a 1,000,000-record update.
       left join lateral (select m.*, m.ctid as row_ctid from memberships m where m.nik = s.nik and m.coverage = s.coverage offset 0) m on true
@@ -167,14 +159,15 @@ export async function mergeChunk(
       delete from memberships m using src s where m.coverage = '' and m.nik = s.nik and m.as_of <= s.as_of
     ),
 ${mode === 'fast' ? WRITE_FAST(source, at) : WRITE_SAFE(source, at)}    history as (
+      -- Straight from what was written: no join back to the records, no sort.
       insert into membership_history (nik, record, as_of, source, recorded_at)
-      select s.nik, jsonb_build_object(
-          'nik', s.nik, 'found', true, 'kpj', s.kpj, 'name', s.name, 'status', s.status, 'programs', to_jsonb(s.programs),
-          'coverageStart', s.coverage_start::text, 'coverageEnd', s.coverage_end::text, 'segment', s.segment,
-          'projectNumber', s.project_number, 'employerNpp', s.employer_npp, 'asOf', ${utc(sql.raw('s.as_of'))}),
-        s.as_of, ${source}, ${at}::timestamptz
-      from src s join written w on w.nik = s.nik and w.coverage = s.coverage
-      where not s.same
+      select w.nik, jsonb_build_object(
+          'nik', w.nik, 'found', true, 'kpj', w.kpj, 'name', w.name, 'status', w.status, 'programs', to_jsonb(w.programs),
+          'coverageStart', w.coverage_start::text, 'coverageEnd', w.coverage_end::text, 'segment', w.segment,
+          'projectNumber', w.project_number, 'employerNpp', w.employer_npp, 'asOf', ${utc(sql.raw('w.as_of'))}),
+        w.as_of, ${source}, ${at}::timestamptz
+      from written w
+      where not w.same
     )
     select count(*)::int as staged,
       (count(*) filter (where is_new))::int as inserted,

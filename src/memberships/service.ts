@@ -39,8 +39,6 @@ export interface ImportTuning {
   mergeChunk?: number;
   /** Merge every chunk the safe way only (what a chunk falls back to after a concurrent change). */
   safeMerge?: boolean;
-  /** Records deduplicated per statement (see prepareMerge). */
-  dedupeChunk?: number;
 }
 
 export function createMembershipService(ctx: AppContext, tuning: ImportTuning = {}) {
@@ -129,7 +127,7 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
         await createStaging(tx);
         const { received, errors } = await stageAll(tx, format, body);
         if (errors.count > 0) throw errors.toError();
-        await prepareMerge(tx, received, tuning.dedupeChunk);
+        await prepareMerge(tx);
         const { staged, ...counts } = await mergeAll(tx);
         const result: ImportResult = { importId: randomUUID(), received, ...counts, superseded: received - staged };
         // Counts only: an import names no worker, so no NIK (not even a pseudonym) goes into the log.
