@@ -19,6 +19,26 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(
 
 const optionalDigits = (v: unknown): v is string | null | undefined => v === undefined || v === null || (typeof v === 'string' && DIGITS.test(v));
 
+/**
+ * The last answer of a pure check on a string, kept: a snapshot's records mostly share their dates
+ * and asOf, whose checks (and asOf's normalisation) cost more than the rest of a record.
+ */
+function lastAnswer<T>(compute: (value: string) => T): (value: string) => T {
+  let lastValue: string | undefined;
+  let lastResult: T;
+  return (value) => {
+    if (value !== lastValue) {
+      lastResult = compute(value);
+      lastValue = value;
+    }
+    return lastResult as T;
+  };
+}
+const startValid = lastAnswer(isApiDate);
+const endValid = lastAnswer(isApiDate);
+/** asOf in UTC as the schema normalises it, or null when the schema would refuse it. */
+const normalisedAsOf = lastAnswer((asOf) => (INSTANT.test(asOf) && isApiInstant(asOf) ? new Date(asOf).toISOString() : null));
+
 /** The record as `membershipRecordInput.parse` would return it, or null: ask the schema. */
 export function fastMembershipRecord(value: unknown): MembershipRecord | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) return null;
@@ -38,16 +58,17 @@ export function fastMembershipRecord(value: unknown): MembershipRecord | null {
     if (bit === undefined || (bits & bit) !== 0) return null;
     bits |= bit;
   }
-  if (typeof coverageStart !== 'string' || !isApiDate(coverageStart)) return null;
-  if (typeof coverageEnd !== 'string' || !isApiDate(coverageEnd) || coverageEnd < coverageStart) return null;
+  if (typeof coverageStart !== 'string' || !startValid(coverageStart)) return null;
+  if (typeof coverageEnd !== 'string' || !endValid(coverageEnd) || coverageEnd < coverageStart) return null;
   if (typeof segment !== 'string' || !SEGMENT_SET.has(segment)) return null;
   if (!optionalDigits(projectNumber) || !optionalDigits(employerNpp)) return null;
-  if (typeof asOf !== 'string' || !INSTANT.test(asOf) || !isApiInstant(asOf)) return null;
+  const utcAsOf = typeof asOf === 'string' ? normalisedAsOf(asOf) : null;
+  if (utcAsOf === null) return null;
   const record: MembershipRecord = {
     nik, kpj, name: trimmed, status: status as MembershipRecord['status'],
     programs: PROGRAMS.filter((_, i) => (bits & (1 << i)) !== 0),
     coverageStart, coverageEnd, segment: segment as MembershipRecord['segment'],
-    asOf: new Date(asOf).toISOString(),
+    asOf: utcAsOf,
   };
   // As zod's object parse: an optional key sent (even as null) is kept, one not sent stays absent.
   if ('projectNumber' in r) record.projectNumber = projectNumber;
