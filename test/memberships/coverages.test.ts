@@ -83,6 +83,37 @@ describe('memberships: several coverages per NIK', async () => {
     expect(item.current).toMatchObject({ found: true, segment: 'JAKON' });
   });
 
+  it('names the right lines of a large CSV whose quoted records start midway, and keeps the later line of a tie', async () => {
+    // Lines without quotes are split by Gerbang, the rest of the file (from the first quote) by
+    // csv-parse: line numbers must run on across that hand-over, blank lines and CRLF included.
+    const N = 30_000;
+    const body = (bad: boolean) => {
+      const out = [`${CSV_HEADER}\r\n`];
+      for (let i = 0; i < N; i++) {
+        const r = jakon(200_000 + i, '900100');
+        const line = i === 20_000 ? csvLine({ ...r, name: '"Siti, ""Ani"""' }) : csvLine(r);
+        out.push(`${line}${i % 2 ? '\r\n' : '\n'}`);
+        if (i === 25_000) out.push('\n \t\n');
+      }
+      // The first record's coverage again, same asOf, another status: the later line wins.
+      out.push(`${csvLine(jakon(200_000, '900100', { status: 'INACTIVE' }))}\n`);
+      if (bad) out.push(`${csvLine(jakon(200_001, '900100', { status: 'AKTIF' }))}\n`);
+      return out.join('');
+    };
+    // Header on line 1, record i on line i + 2, two blank lines after record 25,000, then the repeat.
+    const refused = await importAs('text/csv', Readable.from([body(true)]));
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().errors).toEqual([expect.objectContaining({ line: N + 2 + 2 + 1, path: 'status' })]);
+    expect(await search([nik(200_000), nik(200_000 + N - 1)])).toEqual([]);
+
+    const applied = await importAs('text/csv', Readable.from([body(false)]));
+    expect(applied.json()).toMatchObject({ received: N + 1, inserted: N, superseded: 1 });
+    const [first, quoted] = await search([nik(200_000), nik(220_000)]);
+    expect(first.current).toMatchObject({ status: 'INACTIVE' });
+    expect(first.history).toHaveLength(1);
+    expect(quoted.current).toMatchObject({ name: 'Siti, "Ani"' });
+  }, 120_000);
+
   it('applies nothing when the last line of a 100,000-record import is bad, and names that line (NDJSON and CSV)', async () => {
     const N = 100_000;
     const historyBefore = await historyCount();
