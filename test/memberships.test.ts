@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createContext } from '../src/app.ts';
 import { ndjsonRecords, csvRecords } from '../src/http/streaming.ts';
@@ -186,6 +187,35 @@ describe('memberships', async () => {
     const safe = await run(8_000, true);
     expect(safe).toEqual(fast);
     expect(fast.countsB).toMatchObject({ received: 40, inserted: 10 });
+  });
+
+  it('merges again the safe way when another writer stores a new coverage while the import inserts it', async () => {
+    // Another session inserts a coverage of the file and holds it uncommitted: the import's plain
+    // INSERT waits for it, fails once it commits, and the whole merge runs again with the guard.
+    const other = new pg.Client({ connectionString: t.config.DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(`insert into memberships (nik, found, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, as_of, source)
+        values ('${nik(9_001)}', true, '${kpj(9_001)}', 'Dari BPJS', 'ACTIVE', '{JKK}', '2025-01-01', '2025-12-31', 'JAKON', '900100', '2025-05-01T00:00:00Z', 'upstream')`);
+      const imported = importAs('application/x-ndjson', ndjson(Array.from({ length: 10 }, (_, i) => record(9_000 + i))));
+      for (let i = 0; ; i++) {
+        const [waiting] = await query<{ n: number }>(t.database,
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%from membership_import%'`);
+        if ((waiting?.n ?? 0) > 0) break;
+        if (i > 200) throw new Error('the import never waited for the other writer');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await other.query('commit');
+      const res = await imported;
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ received: 10, inserted: 9, updated: 1, unchanged: 0, skippedOlder: 0 });
+      const [item] = (await search([nik(9_001)])).json().items;
+      expect(item.current).toMatchObject({ name: 'Pekerja 9001', source: 'import', asOf: '2025-06-01T00:00:00.000Z' });
+      expect(item.history).toHaveLength(1);
+    } finally {
+      await other.end();
+    }
   });
 
   it('reads streams with a byte cap and reports where a stream is malformed', async () => {

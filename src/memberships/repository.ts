@@ -75,12 +75,13 @@ const returningWritten = (same: string): SQL => sql.raw(`returning ${WRITTEN_COL
 
 /**
  * The merge's writers (CTE `written` holds every row written, with `same`: its content was already
- * stored, so it gets no history row). Fast: new coverages are inserted (a concurrent writer of the
- * same coverage is settled by the guard), stored ones updated in place, found by the row address
- * (ctid) the probe read: an INSERT ... ON CONFLICT DO UPDATE of a million stored rows took three
- * times as long. Should another writer have changed such a row since the probe, the update misses
- * it (its address changed): mergeChunk reports that, and the chunk is merged again the safe way,
- * one upsert with the guard.
+ * stored, so it gets no history row). Fast: new coverages are inserted by a plain INSERT (should
+ * another writer store one meanwhile, it fails with a unique violation: the service then merges
+ * again the safe way), stored ones updated in place, found by the row address (ctid) the probe
+ * read: an INSERT ... ON CONFLICT DO UPDATE of a million stored rows took three times as long.
+ * Should another writer have changed such a row since the probe, the update misses it (its address
+ * changed): mergeChunk reports that, and the chunk is merged again the safe way, one upsert with
+ * the guard.
  */
 const WRITE_FAST = (source: string, at: string): SQL => sql`
     inserted as (
@@ -88,11 +89,6 @@ const WRITE_FAST = (source: string, at: string): SQL => sql`
       select nik, true, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, ${source}, ${at}::timestamptz
       from src
       where is_new
-      on conflict (nik, coverage) do update set
-        found = true, kpj = excluded.kpj, name = excluded.name, status = excluded.status, programs = excluded.programs,
-        coverage_start = excluded.coverage_start, coverage_end = excluded.coverage_end, as_of = excluded.as_of,
-        source = excluded.source, updated_at = excluded.updated_at
-      where m.as_of <= excluded.as_of
       ${returningWritten('false')}
     ),
     updated as (

@@ -7,6 +7,7 @@ import { RecordErrors, type BodyFormat } from '../http/streaming.ts';
 import { fastMembershipRecord } from './fast-record.ts';
 import { importRecords } from './input.ts';
 import { copyBatch } from '../db/copy.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import {
   createStaging, findHistory, findMemberships, mergeChunk, prepareMerge, STAGING_COPY_TARGET, stagingLine, type MergeCounts,
 } from './repository.ts';
@@ -99,14 +100,14 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
     return { received, errors };
   }
 
-  async function mergeAll(tx: Tx): Promise<MergeCounts> {
+  async function mergeChunks(tx: Tx, mode: 'fast' | 'safe'): Promise<MergeCounts> {
     const total: MergeCounts = { staged: 0, inserted: 0, updated: 0, unchanged: 0, skippedOlder: 0 };
     const now = ctx.clock();
     for (let after: readonly [string, string] = ['', '']; ;) {
-      const chunk = await mergeChunk(tx, after, mergeChunkSize, now, 'import', tuning.safeMerge ? 'safe' : 'fast');
+      const chunk = await mergeChunk(tx, after, mergeChunkSize, now, 'import', mode);
       // Another writer changed some of these rows meanwhile: merge the chunk again the safe way. What
       // the first pass wrote is now unchanged, so only what it missed is written (its counts stand).
-      if (chunk.missed > 0 && !tuning.safeMerge) await mergeChunk(tx, after, mergeChunkSize, now, 'import', 'safe');
+      if (chunk.missed > 0 && mode === 'fast') await mergeChunk(tx, after, mergeChunkSize, now, 'import', 'safe');
       total.staged += chunk.staged;
       total.inserted += chunk.inserted;
       total.updated += chunk.updated;
@@ -115,6 +116,24 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
       if (chunk.staged < mergeChunkSize || chunk.last === null) return total;
       after = chunk.last;
     }
+  }
+
+  /**
+   * The fast merge inserts new coverages with a plain INSERT (an INSERT ... ON CONFLICT of 1,000,000
+   * new rows took twice as long), inside one savepoint: should another writer store one of those
+   * coverages meanwhile, the INSERT fails, everything merged so far is undone and the merge runs
+   * again the safe way. One savepoint, not one per chunk: a transaction with more than 64
+   * subtransactions slows every other session's snapshots while it runs.
+   */
+  async function mergeAll(tx: Tx): Promise<MergeCounts> {
+    if (!tuning.safeMerge) {
+      try {
+        return await tx.transaction((savepoint) => mergeChunks(savepoint, 'fast'));
+      } catch (err) {
+        if (!isUniqueViolation(err, 'memberships_pkey')) throw err;
+      }
+    }
+    return mergeChunks(tx, 'safe');
   }
 
   return {
