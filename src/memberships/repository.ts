@@ -97,7 +97,8 @@ const WRITE_FAST = (source: string, at: string): SQL => sql`
         coverage_end = s.coverage_end, as_of = s.as_of, source = ${source}, updated_at = ${at}::timestamptz
       from src s
       where not s.is_new and (s.as_of > s.stored_as_of or (s.as_of = s.stored_as_of and not s.same))
-        and m.ctid = any(array(select stored_ctid from src where not is_new))
+        -- Only the rows to write are fetched (unchanged ones, most of a daily snapshot, are not).
+        and m.ctid = any(array(select stored_ctid from src where not is_new and (as_of > stored_as_of or (as_of = stored_as_of and not same))))
         and m.ctid = s.stored_ctid and m.nik = s.nik and m.coverage = s.coverage and m.as_of <= s.as_of
       ${returningWritten('s.same')}
     ),
@@ -146,9 +147,10 @@ export async function mergeChunk(
         where (nik, coverage) > (${after[0]}, ${after[1]})
         order by nik, coverage, as_of desc, ord desc
         limit ${limit}) s
-      -- One index probe per record ("offset 0" keeps it a probe): a hash join here read and hashed
-      -- the whole memberships table for every chunk, 90 s of a 1,000,000-record update.
-      left join lateral (select m.*, m.ctid as row_ctid from memberships m where m.nik = s.nik and m.coverage = s.coverage offset 0) m on true
+      -- One index probe per record ("limit 1" keeps it a probe): a hash join here read and hashed
+      -- the whole memberships table for every chunk, 90 s of a 1,000,000-record update. With
+      -- "offset 0" the planner, misled by stale statistics after a large import, chose bitmap scans.
+      left join lateral (select m.*, m.ctid as row_ctid from memberships m where m.nik = s.nik and m.coverage = s.coverage limit 1) m on true
     ),
     unknown_gone as (
       -- The partial index memberships_unknown_idx holds only the "not known" rows (migration 0023).
