@@ -40,7 +40,7 @@ export function* ndjsonLines(N: number): Generator<string> {
   }
 }
 
-function* csvLines(N: number): Generator<string> {
+export function* csvLines(N: number): Generator<string> {
   yield 'nik,kpj,name,status,programs,coverageStart,coverageEnd,segment,projectNumber,employerNpp,asOf\n';
   for (let i = 0; i < N; i++) yield `${nik(i)},2${pad(i, 10)},Pekerja ${i},INACTIVE,JKK|JKM,2025-01-01,2025-12-31,JAKON,900100,,2025-06-02T00:00:00Z\n`;
 }
