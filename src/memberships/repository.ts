@@ -102,7 +102,9 @@ const WRITE_FAST = (source: string, at: string): SQL => sql`
         and m.ctid = s.stored_ctid and m.nik = s.nik and m.coverage = s.coverage and m.as_of <= s.as_of
       ${returningWritten('s.same')}
     ),
+    -- Read once (by the history), so not materialised again; counted from its parts.
     written as (select * from inserted union all select * from updated),
+    written_count as (select (select count(*) from inserted) + (select count(*) from updated) as n),
 `;
 
 // Rare (a chunk another writer touched meanwhile), so it joins back to the probe for `same`.
@@ -120,6 +122,7 @@ const WRITE_SAFE = (source: string, at: string): SQL => sql`
       returning m.nik, m.coverage
     ),
     written as (select ${sql.raw(WRITTEN_COLUMNS.split(', ').map((c) => `s.${c}`).join(', '))}, s.same from src s join upserted u on u.nik = s.nik and u.coverage = s.coverage),
+    written_count as (select count(*) as n from upserted),
 `;
 
 /**
@@ -174,7 +177,7 @@ ${mode === 'fast' ? WRITE_FAST(source, at) : WRITE_SAFE(source, at)}    history 
       (count(*) filter (where not is_new and as_of < stored_as_of))::int as skipped_older,
       (select json_build_array(nik, coverage) from src order by nik desc, coverage desc limit 1) as last,
       (count(*) filter (where is_new or as_of > stored_as_of or (as_of = stored_as_of and not same)))::int
-        - (select count(*) from written)::int as missed
+        - (select n from written_count)::int as missed
     from src`);
   if (!row) throw new Error('merge returned no row');
   return {
