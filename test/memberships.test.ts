@@ -131,6 +131,13 @@ describe('memberships', async () => {
     expect(res.json().errors).toHaveLength(1_000);
     expect(res.json().detail).toMatch(/More than 1000 problems/);
     expect(res.json().errors.at(-1).line).toBe(1_000);
+    // The same in a streamed CSV whose records are quoted from line 3 on (csv-parse reads ahead there).
+    const csvBad = [CSV_HEADER, `${nik(99)},${kpj(99)},Pekerja 99,ACTIVE,JKK,2025-01-01,2025-12-31,BPU,,,2025-06-01T00:00:00Z`,
+      ...Array.from({ length: 3_000 }, (_, i) => `${nik(100 + i)},x,"Pekerja ${i}",ACTIVE,JKK,2025-01-01,2025-12-31,BPU,,,2025-06-01T00:00:00Z`)];
+    const csvRes = await importAs('text/csv', Readable.from(csvBad.map((line) => `${line}\n`)) as unknown as string, { ...admin, 'accept-language': 'en' });
+    expect(csvRes.statusCode).toBe(422);
+    expect(csvRes.json().errors).toHaveLength(1_000);
+    expect(csvRes.json().errors.at(-1).line).toBe(1_002);
   });
 
   it('answers malformed bodies with 400, header problems with 422 on line 1, other types with 415', async () => {

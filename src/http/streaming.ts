@@ -307,7 +307,8 @@ export async function* csvRecords(stream: Readable, columns: CsvColumns, maxByte
     }
   } finally {
     // Stopping early (too many problems) releases the body, so Node can drain it (closeUnreadBody).
-    await chunks.return(undefined);
+    // Not awaited: while csv-parse reads ahead, the release waits for the next chunk to arrive.
+    chunks.return(undefined).catch(() => {});
   }
   if (state.header === null) throw validationFailed([{ path: 'header', line: 1, message: `the CSV is empty; expected the header ${columns.required.join(',')}` }]);
 }
