@@ -120,7 +120,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       const holidays = await gate.holidaysFor(tx, project.startDate, valueDate);
       const request = { stage: body.stage, valueDate, final: body.final ?? false, amount: body.amount };
       const inputs = { head: project, approvals, approvedTotal: Number(start.inputs.approvedTotal), holidays };
-      const e = gate.evaluateRequest(inputs, request, roster, decidedAt.getTime());
+      const e = gate.evaluateRequest(inputs, request, roster, decidedAt.getTime(), { memo: false });
       if (mayRefresh && (e.checked.staleNiks.length > 0 || e.staleRegistration !== null)) {
         return { kind: 'stale' as const, stale: { niks: e.checked.staleNiks, registrationNumber: e.staleRegistration } };
       }

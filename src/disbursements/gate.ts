@@ -127,7 +127,13 @@ export function createGate(ctx: AppContext) {
     return days;
   }
 
-  function memoised(sha256: string, evidence: EvidenceInput, run: () => PolicyResult): PolicyResult {
+  /**
+   * Reads (the compliance dry run, the forecast) ask the same question again and again; a decision
+   * never does (its stage becomes approved, or its approvals differ), so keeping its 1,000-worker
+   * result would only push the readers' results out and feed the garbage collector.
+   */
+  function memoised(sha256: string, evidence: EvidenceInput, run: () => PolicyResult, keep: boolean): PolicyResult {
+    if (!keep) return run();
     const key = `${sha256}|${JSON.stringify(evidence)}`;
     let result = results.get(key);
     if (result === undefined) {
@@ -137,7 +143,7 @@ export function createGate(ctx: AppContext) {
     return result;
   }
 
-  function evaluateRequest(inputs: GateInputs, request: GateRequest, roster: Roster, nowMs: number): Evaluation {
+  function evaluateRequest(inputs: GateInputs, request: GateRequest, roster: Roster, nowMs: number, o: { memo: boolean } = { memo: true }): Evaluation {
     const project = projectOf(inputs.head);
     const { approvals } = inputs;
     const checked = checkedWorkers(roster, policyVersion, { project, approvals, valueDate: request.valueDate }, nowMs);
@@ -146,7 +152,7 @@ export function createGate(ctx: AppContext) {
       const v1Request = { stage: request.stage, valueDate: request.valueDate, final: request.final };
       const evidence: EvidenceInput = { policyVersion: 1, project, registration: registrationV1(inputs.head, nowMs), request: v1Request, approvals };
       const result = memoised(checked.sha256, evidence, () =>
-        evaluate(1, { project, registration: evidence.registration, request: v1Request, approvals, workers: checked.workers }));
+        evaluate(1, { project, registration: evidence.registration, request: v1Request, approvals, workers: checked.workers }), o.memo);
       return { evidence, checked, staleRegistration: stale, result };
     }
     const years = new Set(holidayYears(project.startDate, request.valueDate));
@@ -163,7 +169,7 @@ export function createGate(ctx: AppContext) {
       holidays: [...inputs.holidays].filter((d) => years.has(Number(d.slice(0, 4)))).sort(),
     };
     const { policyVersion: _v, ...rest } = evidence;
-    const result = memoised(checked.sha256, evidence, () => evaluateV2({ ...rest, ...checked.roster }, checked.persons));
+    const result = memoised(checked.sha256, evidence, () => evaluateV2({ ...rest, ...checked.roster }, checked.persons), o.memo);
     return { evidence, checked, staleRegistration: stale, result };
   }
 

@@ -136,11 +136,11 @@ export type NewDecision = Omit<Decision, 'projectCode' | 'opdCode' | 'decidedAt'
  * evidence included) are done before the append takes the chain's lock. The approval's primary
  * key refuses a second approval.
  */
-export function decisionInserts(d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: string } | null): SQL {
+export function decisionInserts(d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: () => string } | null): SQL {
   const decidedAt = d.decidedAt.toISOString();
   return sql`
     ev as (${workers
-    ? sql`insert into decision_evidence (sha256, body) values (${workers.sha256}, ${workers.canonical}::jsonb) on conflict (sha256) do nothing returning 1`
+    ? sql`insert into decision_evidence (sha256, body) values (${workers.sha256}, ${workers.canonical()}::jsonb) on conflict (sha256) do nothing returning 1`
     : sql`select 1 where false`}),
     d as (
       insert into disbursements (id, project_id, stage, amount, request_ref, value_date, final, decision, reasons, summary,

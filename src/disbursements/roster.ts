@@ -36,7 +36,11 @@ export interface StoredPerson {
 }
 
 /** The checked part of the roster for one request, in the shape its policy version takes. */
-export type CheckedWorkers = { period: Period; sha256: string; canonical: string; staleNiks: string[] } & (
+/**
+ * `canonical()` makes the evidence's canonical JSON again when asked (a first decision per roster
+ * version stores it): keeping 650 kB per checked roster in the cache cost more than making it twice.
+ */
+export type CheckedWorkers = { period: Period; sha256: string; canonical: () => string; staleNiks: string[] } & (
   | { version: 1; workers: EvidenceWorker[] }
   | { version: 2; roster: EvidenceRosterV2; persons: PersonsMemo });
 
@@ -193,9 +197,8 @@ function checkedPartV2(roster: Roster, set: CheckedSet<AssignmentV2>, stale: num
   if (found) return found.part;
   const persons = set.niks.map((nik) => personAt(roster.persons.get(nik), nik, nowMs));
   const evidence: EvidenceRosterV2 = { assignments: set.assignments, persons };
-  const canonical = canonicalJson(evidence);
   const part = {
-    version: 2 as const, roster: evidence, sha256: sha256Hex(canonical), canonical,
+    version: 2 as const, roster: evidence, sha256: sha256Hex(canonicalJson(evidence)), canonical: () => canonicalJson(evidence),
     staleNiks: persons.filter(isStale).map((p) => p.nik), persons: phaseMemo(),
   };
   if (roster.checkedParts.length >= CHECKED_MEMO_LIMIT) roster.checkedParts.shift();
@@ -218,8 +221,7 @@ function checkedV1(roster: Roster, set: CheckedSet<AssignmentV2>, req: CheckedRe
       verifiedAt: person.verifiedAt,
     };
   });
-  const canonical = canonicalJson(workers);
-  return { version: 1, period: set.period, workers, sha256: sha256Hex(canonical), canonical, staleNiks };
+  return { version: 1, period: set.period, workers, sha256: sha256Hex(canonicalJson(workers)), canonical: () => canonicalJson(workers), staleNiks };
 }
 
 const PHASES_PER_CHECKED = 8;
