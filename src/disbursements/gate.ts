@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/client.ts';
 import { holidaysOfYears } from '../holidays/repository.ts';
 import {
-  checkedSet, evaluate, evaluateV2, type Period,
+  approvalsFor, checkedSet, evaluate, evaluateV2, type Period,
   type IsoDate, type PolicyApproval, type PolicyInput, type PolicyInputV2, type PolicyRegistration, type PolicyResult,
   type ProjectV2, type RegistrationV2,
 } from '../policy/index.ts';
@@ -145,7 +145,8 @@ export function createGate(ctx: AppContext) {
 
   function evaluateRequest(inputs: GateInputs, request: GateRequest, roster: Roster, nowMs: number, o: { memo: boolean } = { memo: true }): Evaluation {
     const project = projectOf(inputs.head);
-    const { approvals } = inputs;
+    // What the policy reads of the approvals (their evidence stays small however many stages were paid).
+    const approvals = approvalsFor(inputs.approvals, request.stage, request.valueDate);
     const checked = checkedWorkers(roster, policyVersion, { project, approvals, valueDate: request.valueDate }, nowMs);
     const stale = staleRegistration(inputs.head, nowMs);
     if (checked.version === 1) {

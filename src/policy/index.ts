@@ -4,6 +4,7 @@ export {
   paymentPeriod,
 } from './evaluate.ts';
 export type { VersionedInput } from './evaluate.ts';
+export { approvalsFor } from './period.ts';
 export { evaluateV2 } from './v2/evaluate.ts';
 export type { PersonsMemo, PersonsPhase } from './v2/evaluate.ts';
 export { addDays, isIsoDate, toDayNumber, fromDayNumber } from './dates.ts';

@@ -19,3 +19,24 @@ export function paymentPeriod(projectStartDate: IsoDate, approvals: readonly Pol
   if (latestApproval !== null) from = latestApproval;
   return { from: fromDayNumber(Math.min(from, to)), to: fromDayNumber(to) };
 }
+
+/**
+ * The approvals a request's evaluation depends on, in their order: those of its own stage (stage
+ * already approved) and the first of those with the latest value date on or before its own (the
+ * period's start). Both policy versions read approvals for these two things only, so evaluating
+ * with this list gives the same result as with all of them, and a decision's evidence stays the
+ * same size however many stages the project has been paid.
+ */
+export function approvalsFor(approvals: readonly PolicyApproval[], stage: string | null, valueDate: IsoDate): PolicyApproval[] {
+  const to = toDayNumber(valueDate);
+  let latest: PolicyApproval | null = null;
+  let latestDay = -Infinity;
+  for (const approval of approvals) {
+    const day = toDayNumber(approval.valueDate);
+    if (day <= to && day > latestDay) {
+      latest = approval;
+      latestDay = day;
+    }
+  }
+  return approvals.filter((a) => a === latest || (stage !== null && a.stage === stage));
+}

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkedSet } from '../../src/policy/checked.ts';
 import { addDays, toDayNumber } from '../../src/policy/dates.ts';
 import { evaluate } from '../../src/policy/evaluate.ts';
+import { approvalsFor } from '../../src/policy/period.ts';
 import { computePremium, requiredPremium } from '../../src/policy/premium.ts';
 import { applyDateChange, recordedEnd, recordedStart, removeAssignment } from '../../src/policy/recorded-span.ts';
 import type { ReasonCode } from '../../src/policy/types.ts';
@@ -189,6 +190,22 @@ describe('policy v2 properties', () => {
         }
       }
     }), { seed: 9, numRuns: 1500 });
+  });
+
+  it('the approvals a request reads (approvalsFor) decide exactly as all of them do, under both versions', () => {
+    const stageArb = fc.constantFrom('UANG_MUKA', 'TERMIN_1', 'TERMIN_2', 'TERMIN_3', 'PELUNASAN', 'RETENSI');
+    const approvalArb = fc.record({ stage: stageArb, valueDate: fc.integer({ min: -90, max: 30 }).map((o) => addDays('2025-09-15', o)) });
+    let shorter = 0;
+    fc.assert(fc.property(unchangedArb, fc.array(approvalArb, { maxLength: 12 }), fc.option(stageArb), fc.integer({ min: -40, max: 20 }),
+      ({ input, provider }, approvals, stage, valueOffset) => {
+        const valueDate = addDays('2025-09-15', valueOffset);
+        const all: PolicyInputV2 = { ...input, approvals, request: { ...input.request, stage, valueDate } };
+        const read = approvalsFor(approvals, stage, valueDate);
+        if (read.length < approvals.length) shorter++;
+        expect(evaluateV2({ ...all, approvals: read })).toEqual(evaluateV2(all));
+        expect(evaluate(1, v1InputOf({ ...all, approvals: read }, provider))).toEqual(evaluate(1, v1InputOf(all, provider)));
+      }), { seed: 13, numRuns: 800 });
+    expect(shorter).toBeGreaterThan(100); // not vacuous: most lists lose approvals
   });
 
   it('a remembered persons phase never changes a result: the same memo across stages, amounts and approvals', () => {
