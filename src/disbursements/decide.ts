@@ -107,7 +107,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
   ) {
     const { sub } = meta.auth;
     return db.transaction(async (tx) => {
-      const start = await beginDecision(tx, { lockKey: advisoryLockKey(sub, key), sub, key, ref });
+      const start = await beginDecision(tx, { lockKey: advisoryLockKey(sub, key), sub, key, ref, stage: body.stage, valueDate });
       if (!start.locked) throw inProgress();
       if (start.idem) return { kind: 'stored' as const, idem: start.idem };
       if (valueDate < today) throw pastValueDate(today);

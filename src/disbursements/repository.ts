@@ -63,19 +63,24 @@ export interface DecisionStart {
 }
 
 /**
- * The first statement of a decision's transaction (see migrations 0009 and 0012, gerbang_begin_decision):
- * the key's advisory lock, the stored answer for the key, the project's row lock, and then (read
- * after the lock) the project, its approvals and its roster version, in one round trip. It also
+ * The first statement of a decision's transaction (see migrations 0009, 0012 and 0029,
+ * gerbang_begin_decision): the key's advisory lock, the stored answer for the key, the project's
+ * row lock, and then (read after the lock) the project, the approvals the request's evaluation
+ * reads (its stage's and the latest on or before its value date: policy approvalsFor), the
+ * approved total and its roster version, in one round trip. It also
  * lets this transaction commit without waiting for the WAL flush; the caller waits for it with
  * `flushWal` afterwards, outside the project and audit-chain locks, so concurrent decisions share
  * one flush.
  */
-export async function beginDecision(tx: Executor, input: { lockKey: bigint; sub: string; key: string; ref: ProjectRef }): Promise<DecisionStart> {
+export async function beginDecision(
+  tx: Executor, input: { lockKey: bigint; sub: string; key: string; ref: ProjectRef; stage: string | null; valueDate: string },
+): Promise<DecisionStart> {
   const id = 'id' in input.ref ? input.ref.id : null;
   const code = 'code' in input.ref ? input.ref.code : null;
   const [row] = await rows<{ start: DecisionStart }>(tx, sql`
     select set_config('synchronous_commit', 'off', true),
-      gerbang_begin_decision(${input.lockKey.toString()}::bigint, ${input.sub}, ${input.key}, ${id}::uuid, ${code}) as start`);
+      gerbang_begin_decision(${input.lockKey.toString()}::bigint, ${input.sub}, ${input.key}, ${id}::uuid, ${code},
+        ${input.stage}, ${input.valueDate}::date) as start`);
   return row?.start ?? { locked: false };
 }
 
@@ -150,7 +155,7 @@ export function decisionInserts(d: NewDecision, key: { key: string; requestSha25
         ${d.periodFrom}, ${d.periodTo}, ${JSON.stringify(d.evidence)}::jsonb, ${d.evidenceSha256}, ${d.requestedBy}, ${decidedAt})
       returning id),
     a as (${d.decision === 'APPROVED'
-    ? sql`insert into approved_stages (project_id, stage, disbursement_id, value_date) select ${d.projectId}, ${d.stage}, id, ${d.valueDate} from d returning 1`
+    ? sql`insert into approved_stages (project_id, stage, disbursement_id, value_date, amount) select ${d.projectId}, ${d.stage}, id, ${d.valueDate}, ${d.amount} from d returning 1`
     : sql`select 1 where false`}),
     k as (insert into idempotency_keys (sub, key, request_sha256, disbursement_id, created_at) select ${d.requestedBy}, ${key.key}, ${key.requestSha256}, id, ${decidedAt} from d returning 1),
     written as (select (select count(*) from ev) + (select count(*) from a) + (select count(*) from k) as rows)`;

@@ -114,7 +114,7 @@ export async function insertApproval(tx: Executor, d: NewOverrideDecision, answe
         ${JSON.stringify(d.reasons)}::jsonb, ${JSON.stringify(f.summary)}::jsonb, ${f.policyId}, ${f.policyVersion},
         ${f.periodFrom}, ${f.periodTo}, ${JSON.stringify(d.evidence)}::jsonb, ${d.evidenceSha256}, ${f.requestedBy}, ${at}, ${f.id})
       returning id),
-    s as (insert into approved_stages (project_id, stage, disbursement_id, value_date) select ${f.projectId}, ${f.stage}, id, ${d.valueDate} from n),
+    s as (insert into approved_stages (project_id, stage, disbursement_id, value_date, amount) select ${f.projectId}, ${f.stage}, id, ${d.valueDate}, ${f.amount} from n),
     a as (insert into override_decisions (request_id, requested_by, state, decided_by, decided_at, note, disbursement_id)
       select ${answer.requestId}, ${answer.requestedBy}, 'APPROVED', ${answer.decidedBy}, ${at}, ${answer.note}, id from n)
     select 1`);

@@ -20,6 +20,12 @@ describe('decisions under concurrency and failure', async () => {
     expect(blocked).toHaveLength(19);
     for (const d of blocked) expect(d.reasons.map((r: { code: string }) => r.code)).toEqual(['STAGE_ALREADY_APPROVED']);
     expect(await count(t.database, 'approved_stages', `project_id = '${project.id}'`)).toBe(1);
+    // The approval carries its decision's amount (the approved total sums approved_stages alone).
+    const approvedId = decisions.find((d) => d.decision === 'APPROVED')?.id;
+    const [stage] = await query<{ amount: string; decided: string }>(t.database, `
+      select s.amount::text as amount, d.amount::text as decided from approved_stages s join disbursements d on d.id = s.disbursement_id
+      where s.disbursement_id = '${approvedId}'`);
+    expect(stage?.amount).toBe(stage?.decided);
     expect(await count(t.database, 'disbursements', `project_id = '${project.id}'`)).toBe(20);
     // Twenty audit events, each decision's auditSeq its own, the chain without gaps.
     const seqs = decisions.map((d) => d.auditSeq).sort((a, b) => a - b);

@@ -1,4 +1,4 @@
-import { date, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { disbursements } from './disbursements.ts';
 import { projects } from './projects.ts';
 
@@ -13,6 +13,11 @@ export const approvedStages = pgTable(
     stage: text('stage').notNull(),
     disbursementId: uuid('disbursement_id').notNull().unique().references(() => disbursements.id),
     valueDate: date('value_date').notNull(),
+    /**
+     * The approved decision's amount, so the approved total is a sum over this table alone
+     * (migration 0028). Null only on rows written before it, or by hand: read through the decision then.
+     */
+    amount: bigint('amount', { mode: 'number' }),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.stage] })],
 );
