@@ -1,63 +1,9 @@
--- The decision path's statements as PL/pgSQL, whose plans each connection keeps: the statements
--- they replace were parsed and planned again on every request (unnamed statements, and SQL
--- functions planned per call), which cost about as much database CPU as running them.
+-- The audit append as PL/pgSQL, whose plans each connection keeps: the statement it replaces was
+-- parsed and planned again on every request (an unnamed statement with a recursive CTE), which
+-- cost about as much database CPU as running it. (The decision's first statement follows in
+-- migration 0029.)
 --
--- 1. gerbang_decision_inputs: migration 0026's query, unchanged, in PL/pgSQL.
-CREATE OR REPLACE FUNCTION gerbang_decision_inputs(p_project uuid)
-RETURNS json LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  RETURN (
-    SELECT json_build_object(
-      'project', json_build_object(
-        'id', p.id, 'code', p.code, 'opdCode', p.opd_code, 'startDate', p.start_date::text,
-        'contractValue', p.contract_value::text, 'vatPercent', p.vat_percent::text,
-        'bpjsRegistrationNumber', p.bpjs_registration_number, 'bpjsPremiumPaid', p.bpjs_premium_paid::text,
-        'contractorEmployerNpp', c.bpjs_employer_number, 'regFound', r.found, 'regStatus', r.status,
-        'regPremiumPaid', r.premium_paid::text, 'regPremiumRequired', r.premium_required::text,
-        'regVerifiedAtMs', (extract(epoch from r.verified_at) * 1000)::float8),
-      'approvals', (
-        SELECT coalesce(json_agg(json_build_object('stage', s.stage, 'valueDate', s.value_date) ORDER BY s.value_date, s.stage), '[]'::json)
-        FROM approved_stages s WHERE s.project_id = p.id),
-      'approvedTotal', (
-        SELECT coalesce(sum(d.amount), 0)::text FROM approved_stages s JOIN disbursements d ON d.id = s.disbursement_id
-        WHERE s.project_id = p.id),
-      'version', coalesce((SELECT v.version::text FROM project_roster_versions v WHERE v.project_id = p.id), '0'),
-      'valueDateLimit', (coalesce(p.maintenance_end_date, p.end_date) + 365)::text)
-    FROM projects p JOIN contractors c ON c.id = p.contractor_id
-      LEFT JOIN project_registrations r ON r.registration_number = p.bpjs_registration_number
-    WHERE p.id = p_project);
-END;
-$$;
---> statement-breakpoint
--- 2. gerbang_begin_decision: as in migration 0012, with the project found by id or by code in two
--- statements, so that each uses its index (one statement with an OR of both scanned the table).
-CREATE OR REPLACE FUNCTION gerbang_begin_decision(p_lock bigint, p_sub text, p_key text, p_project_id uuid, p_project_code text)
-RETURNS json LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-  v_idem json;
-  v_project uuid;
-BEGIN
-  IF NOT pg_try_advisory_xact_lock(p_lock) THEN
-    RETURN json_build_object('locked', false);
-  END IF;
-  SELECT json_build_object('requestSha256', k.request_sha256, 'disbursementId', k.disbursement_id) INTO v_idem
-    FROM idempotency_keys k WHERE k.sub = p_sub AND k.key = p_key;
-  IF v_idem IS NOT NULL THEN
-    RETURN json_build_object('locked', true, 'idem', v_idem);
-  END IF;
-  IF p_project_id IS NOT NULL THEN
-    SELECT p.id INTO v_project FROM projects p WHERE p.id = p_project_id FOR UPDATE;
-  ELSE
-    SELECT p.id INTO v_project FROM projects p WHERE p.code = p_project_code FOR UPDATE;
-  END IF;
-  IF v_project IS NULL THEN
-    RETURN json_build_object('locked', true);
-  END IF;
-  RETURN json_build_object('locked', true, 'inputs', gerbang_decision_inputs(v_project));
-END;
-$$;
---> statement-breakpoint
--- 3. A webhook notification (webhooks/repository.ts): the event row, only when some live endpoint
+-- 1. A webhook notification (webhooks/repository.ts): the event row, only when some live endpoint
 -- subscribed to its type (and OPD), and the ids of those endpoints.
 CREATE OR REPLACE FUNCTION gerbang_record_webhook_event(p_id uuid, p_type text, p_opd text, p_data jsonb, p_at timestamptz)
 RETURNS text[] LANGUAGE plpgsql VOLATILE AS $$
@@ -74,7 +20,7 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
--- 4. One audit event appended (audit/append.ts): under the head's lock, the event's seq, its hash
+-- 2. One audit event appended (audit/append.ts): under the head's lock, the event's seq, its hash
 -- and its Merkle leaf, computed here from the canonical JSON the caller made of everything else,
 -- so that no round trip and no wait for the application's event loop falls between taking the
 -- chain's lock and committing. The event's RFC 8785 text is
@@ -132,10 +78,6 @@ BEGIN
   RETURN json_build_object('seq', v_seq, 'prevHash', v_prev, 'hash', v_hash, 'targets', v_targets);
 END;
 $$;
---> statement-breakpoint
-GRANT EXECUTE ON FUNCTION gerbang_decision_inputs(uuid) TO gerbang_app;
---> statement-breakpoint
-GRANT EXECUTE ON FUNCTION gerbang_begin_decision(bigint, text, text, uuid, text) TO gerbang_app;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION gerbang_record_webhook_event(uuid, text, text, jsonb, timestamptz) TO gerbang_app;
 --> statement-breakpoint

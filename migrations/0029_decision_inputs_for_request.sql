@@ -3,9 +3,10 @@
 -- all of them (json_agg with its sort) made the decision's first statement grow with every stage
 -- paid: 0.7 ms of database CPU at a few approvals, 3.3 ms at a thousand. The approved total sums
 -- approved_stages.amount (migration 0028), reading the decision only for a row without it.
--- gerbang_decision_inputs(project, stage, value date): migration 0027's document with those
+-- gerbang_decision_inputs(project, stage, value date): migration 0026's document with those
 -- approvals; with a NULL value date, every approval (the one-argument form, for the compliance
--- read and the forecast, is that).
+-- read and the forecast, is that). In PL/pgSQL, whose plans each connection keeps: as a SQL
+-- function it was planned on every call, which cost about as much as running it.
 CREATE OR REPLACE FUNCTION gerbang_decision_inputs(p_project uuid, p_stage text, p_value_date date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -46,8 +47,10 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
--- gerbang_begin_decision with the request's stage and value date (migration 0027's otherwise). The
--- five-argument form stays for processes of the previous release during a rolling upgrade.
+-- gerbang_begin_decision with the request's stage and value date, and the project found by id or by
+-- code in two statements, each on its index (migration 0012's single statement with an OR of both
+-- scanned the table). The five-argument form stays for processes of the previous release during a
+-- rolling upgrade.
 CREATE OR REPLACE FUNCTION gerbang_begin_decision(p_lock bigint, p_sub text, p_key text, p_project_id uuid, p_project_code text,
   p_stage text, p_value_date date)
 RETURNS json LANGUAGE plpgsql VOLATILE AS $$
@@ -76,5 +79,7 @@ END;
 $$;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION gerbang_decision_inputs(uuid, text, date) TO gerbang_app;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION gerbang_decision_inputs(uuid) TO gerbang_app;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION gerbang_begin_decision(bigint, text, text, uuid, text, text, date) TO gerbang_app;
