@@ -29,7 +29,9 @@ describe('webhook delivery to a real receiver', async () => {
     expect(await signatureValid(t, { ...got!, body: got!.body.replace('BLOCKED', 'APPROVED') })).toBe(false);
     const body = JSON.parse(got!.body);
     expect(body.type).toBe('disbursement.decided');
-    expect(body.data).toMatchObject({ id: decision.id, decision: 'BLOCKED', projectId: project.id });
+    // The body is the decision as GET /v1/disbursements/{id} shows it, its audit seq included.
+    expect(body.data).toMatchObject({ id: decision.id, decision: 'BLOCKED', projectId: project.id, auditSeq: decision.auditSeq });
+    expect(decision.auditSeq).toEqual(expect.any(Number));
     expect(body.data.reasons[0].workers).toEqual([{ nik: `${worker.nik.slice(0, 6)}******${worker.nik.slice(-4)}` }]);
     expect(got!.body).not.toContain(worker.nik);
     expect(got!.body).not.toContain(worker.name);
