@@ -28,7 +28,7 @@ export async function decide(t: TestApp, projectId: string) {
     payload: { projectId, stage: 'TERMIN_1', amount: 1_000_000, requestRef: `SPM/${randomUUID().slice(0, 8)}` },
   });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; decision: string };
+  return res.json() as { id: string; decision: string; auditSeq: number };
 }
 
 export async function deliveries(t: TestApp, webhookId: string) {
