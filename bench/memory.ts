@@ -11,13 +11,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../src/auth-tokens.ts';
 import { devAuthJwk } from '../src/keys.ts';
+import { freePort } from './server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { idle: { type: 'string', default: '30' }, requests: { type: 'string', default: '200' }, 'node-flags': { type: 'string', default: '' } } });
@@ -30,12 +30,6 @@ const startScript = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'u
 // --node-flags=--flag: parseArgs takes a value starting with a dash only after '=').
 const nodeFlags = [...startScript.split(/\s+/).filter((w) => w.startsWith('--')), ...(values['node-flags'] ?? '').split(/\s+/).filter(Boolean)];
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
-  });
-});
 const status = (pid: number): { rss: number; hwm: number } => {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;

@@ -7,7 +7,7 @@ import { mintToken } from '../src/auth-tokens.ts';
 import { loadConfig } from '../src/config.ts';
 import { devAuthJwk } from '../src/keys.ts';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -1,8 +1,15 @@
 -- A decision reads only the approvals the policy reads (policy/period.ts approvalsFor): those of
 -- its own stage and the first of those with the latest value date on or before its own. Reading
 -- all of them (json_agg with its sort) made the decision's first statement grow with every stage
--- paid: 0.7 ms of database CPU at a few approvals, 3.3 ms at a thousand. The approved total sums
--- approved_stages.amount (migration 0028), reading the decision only for a row without it.
+-- paid: 0.7 ms of database CPU at a few approvals, 3.3 ms at a thousand. The approved total
+-- (gerbang_approved_total, also read by an override's approval) sums approved_stages.amount
+-- (migration 0028), reading the decision only for a row without it.
+CREATE OR REPLACE FUNCTION gerbang_approved_total(p_project uuid)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT coalesce(sum(coalesce(s.amount, (SELECT d.amount FROM disbursements d WHERE d.id = s.disbursement_id))), 0)::bigint
+  FROM approved_stages s WHERE s.project_id = p_project
+$$;
+--> statement-breakpoint
 -- gerbang_decision_inputs(project, stage, value date): migration 0026's document with those
 -- approvals; with a NULL value date, every approval (the one-argument form, for the compliance
 -- read and the forecast, is that). In PL/pgSQL, whose plans each connection keeps: as a SQL
@@ -29,9 +36,7 @@ BEGIN
           (SELECT s.stage, s.value_date FROM approved_stages s WHERE s.project_id = p.id AND p_value_date IS NOT NULL AND s.value_date <= p_value_date
            ORDER BY s.value_date DESC, s.stage LIMIT 1)
         ) a),
-      'approvedTotal', (
-        SELECT coalesce(sum(coalesce(s.amount, (SELECT d.amount FROM disbursements d WHERE d.id = s.disbursement_id))), 0)::text
-        FROM approved_stages s WHERE s.project_id = p.id),
+      'approvedTotal', gerbang_approved_total(p.id)::text,
       'version', coalesce((SELECT v.version::text FROM project_roster_versions v WHERE v.project_id = p.id), '0'),
       'valueDateLimit', (coalesce(p.maintenance_end_date, p.end_date) + 365)::text)
     FROM projects p JOIN contractors c ON c.id = p.contractor_id
@@ -77,6 +82,8 @@ BEGIN
   RETURN json_build_object('locked', true, 'inputs', gerbang_decision_inputs(v_project, p_stage, p_value_date));
 END;
 $$;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION gerbang_approved_total(uuid) TO gerbang_app;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION gerbang_decision_inputs(uuid, text, date) TO gerbang_app;
 --> statement-breakpoint

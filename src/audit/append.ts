@@ -52,7 +52,7 @@ const REQUEST_ID_KEY = ',"requestId":';
  * `post` closes prevHash and holds requestId. requestId is the last key of the text made here, and
  * no JSON value holds an unescaped quote, so its last occurrence is its own.
  */
-export function canonicalEventParts(e: Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>): { pre: string; post: string } {
+function canonicalEventParts(e: Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>): { pre: string; post: string } {
   const base = canonicalJson({ action: e.action, actor: e.actor, at: e.at, data: e.data, entityId: e.entityId, entityType: e.entityType, requestId: e.requestId });
   const i = base.lastIndexOf(REQUEST_ID_KEY);
   return { pre: base.slice(0, i), post: `"${REQUEST_ID_KEY}${base.slice(i + REQUEST_ID_KEY.length, -1)},"seq":` };

@@ -154,14 +154,12 @@ export function createTlog(ctx: AppContext) {
   async function hashesOf(executor: Executor, size: number, ranges: Range[], path = 'treeSize'): Promise<Buffer[]> {
     if (size === 0) return rangeHashes(ranges, cachedReader(executor));
     const read = cachedReader(executor);
-    let reaches = true;
     const hashes = await rangeHashes([[size - 1, size], ...ranges], async (wanted) => {
       const found = await read(wanted);
-      reaches = found.has(size - 1);
-      if (!reaches) throw new TreeBehind();
+      if (!found.has(size - 1)) throw new TreeBehind();
       return found;
     }).catch(async (err: unknown) => {
-      if (!(err instanceof TreeBehind) || reaches) throw err;
+      if (!(err instanceof TreeBehind)) throw err;
       const head = (await readHead(executor)).seq;
       if (size > head) throw beyondHead(path, size, head);
       throw new AppError('AUDIT_TREE_INCOMPLETE', {

@@ -70,5 +70,3 @@ export function tileRow(tile: Tile, i: number): Buffer {
   return tile.bytes.subarray(start, tile.ends[i]);
 }
 
-/** A tile's memory: its bytes and offsets, and about 200 bytes of objects around them. */
-export const tileBytes = (tile: Tile): number => tile.bytes.byteLength + tile.ends.byteLength + 200;

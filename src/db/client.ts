@@ -43,6 +43,10 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** A timestamp column as RFC 3339 UTC text, as Date#toISOString prints it (microseconds with 'US', for cursors). */
+export const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
+  sql`to_char(${column} at time zone 'UTC', ${`YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"`})`;
+
 /** Runs raw SQL and returns its rows; both drivers answer with a `rows` array. */
 export async function rows<T>(executor: Executor, query: SQL): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
@@ -216,12 +220,12 @@ export async function openPostgres(options: PgOptions): Promise<Database & { poo
  * never shrinks; the embedded database is for development and small data, so it gets less (the
  * README, "Performance", has the figures from `npm run bench:memory`).
  */
-export const PGLITE_MEMORY_SETTINGS = [
+const PGLITE_MEMORY_SETTINGS = [
   '-c', 'shared_buffers=16MB', '-c', 'wal_buffers=1MB', '-c', 'temp_buffers=2MB', '-c', 'work_mem=4MB', '-c', 'maintenance_work_mem=16MB',
 ];
 
 /** Whether DATA_DIR already holds an initialised embedded database (else openPglite makes one). */
-export const pgliteInitialised = (dataDir: string): boolean => existsSync(path.resolve(dataDir, 'pglite', 'PG_VERSION'));
+const pgliteInitialised = (dataDir: string): boolean => existsSync(path.resolve(dataDir, 'pglite', 'PG_VERSION'));
 
 /**
  * How the embedded database came to be: it was there already, it was loaded from the initdb

@@ -1,7 +1,7 @@
 // SQL of the gate. Every statement is written to need one round trip; dates come back as
 // YYYY-MM-DD text, timestamps as UTC text, money (bigint) as text.
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Executor } from '../db/client.ts';
+import { rows, type Executor, utc } from '../db/client.ts';
 import type { PolicyApproval } from '../policy/index.ts';
 import type { DecisionScope } from './access.ts';
 import type { Decision } from './decision.ts';
@@ -37,9 +37,6 @@ export interface StoredKey {
   requestSha256: string;
   disbursementId: string;
 }
-
-const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
-  sql`to_char(${column} at time zone 'UTC', ${`YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"`})`;
 
 const versionOf = (projectId: SQL): SQL => sql`coalesce((select v.version::text from project_roster_versions v where v.project_id = ${projectId}), '0')`;
 

@@ -83,10 +83,10 @@ function changeDays(inputs: DecisionInputs, endDate: string, roster: Roster, w: 
 }
 
 export function forecastProject(gate: Gate, inputs: DecisionInputs, endDate: string, roster: Roster, w: ForecastWindow): ProjectForecast | null {
+  const gateInputs = { head: inputs.project, approvals: inputs.approvals, approvedTotal: Number(inputs.approvedTotal), holidays: w.holidays };
   const evaluateOn = (day: string) => {
     const nowMs = w.ageData ? w.nowMs + (toDayNumber(day) - toDayNumber(w.today)) * DAY_MS : w.nowMs;
     const request = { stage: null, valueDate: day, final: day >= endDate, amount: null };
-    const gateInputs = { head: inputs.project, approvals: inputs.approvals, approvedTotal: Number(inputs.approvedTotal), holidays: w.holidays };
     return gate.evaluateRequest(gateInputs, request, roster, nowMs).result;
   };
   // The last day first: a project fine then is fine throughout (one evaluation, the usual case).

@@ -36,8 +36,9 @@ export function forecastInputs(db: Executor, f: { opdCode: string | null; today:
       left join project_roster_versions v on v.project_id = p.id
       left join (
         select s.project_id, json_agg(json_build_object('stage', s.stage, 'valueDate', s.value_date) order by s.value_date, s.stage) as approvals,
-          sum(d.amount) as approved_total
-        from approved_stages s join disbursements d on d.id = s.disbursement_id group by s.project_id) s on s.project_id = p.id
+          -- As gerbang_approved_total (migration 0029): the approval's own amount, its decision's for a row without one.
+          sum(coalesce(s.amount, (select d.amount from disbursements d where d.id = s.disbursement_id))) as approved_total
+        from approved_stages s group by s.project_id) s on s.project_id = p.id
     where ${f.opdCode === null ? sql`true` : sql`p.opd_code = ${f.opdCode}`}
       and coalesce(p.maintenance_end_date, p.end_date) + 365 >= ${f.today}::date`);
 }

@@ -2,7 +2,6 @@ import { importRecords as readImport, type ImportShape, type RawRecord } from '.
 import type { BodyFormat } from '../http/streaming.ts';
 import { CSV_COLUMNS } from './schemas.ts';
 
-export type { RawRecord };
 
 const OPTIONAL_TEXT = new Set<string>(CSV_COLUMNS.optional);
 
@@ -11,7 +10,7 @@ const OPTIONAL_TEXT = new Set<string>(CSV_COLUMNS.optional);
  * programs separated by `|` or `;` (or commas when the field is quoted); an empty field is none.
  * Empty optional columns are absent.
  */
-export function csvToRecord(values: Record<string, string>): Record<string, unknown> {
+function csvToRecord(values: Record<string, string>): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
     if (key === 'programs') record.programs = value === '' ? [] : value.split(/[|;,]/).map((p) => p.trim()).filter((p) => p !== '');

@@ -1,10 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Executor } from '../db/client.ts';
+import { rows, type Executor, utc } from '../db/client.ts';
 import { copyField } from '../db/copy.ts';
 import { coverageKeyOf } from '../db/schema/memberships.ts';
 import type { Membership, MembershipHistoryEntry, MembershipRecord } from './schemas.ts';
-
-const utc = (column: SQL): SQL => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * The stored membership of alias `m` as the API's Membership JSON, built in SQL so every driver

@@ -2,12 +2,9 @@
 // project takes (gerbang_begin_decision), so an override's approval and ordinary decisions of the
 // same project happen one after another.
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Executor } from '../db/client.ts';
+import { rows, type Executor, utc } from '../db/client.ts';
 import type { Decision, StoredReason } from '../disbursements/decision.ts';
 import type { EvidenceDocument } from '../disbursements/evidence.ts';
-
-const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
-  sql`to_char(${column} at time zone 'UTC', ${`YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"`})`;
 
 /** A decision as an override judges it: the read model's columns (disbursements/decision.ts), with its evidence and override chain. */
 export type BlockedDecision = Pick<Decision,
@@ -79,8 +76,7 @@ export async function findLockedRequest(tx: Executor, id: string): Promise<Locke
     select r.id, r.requested_by as "requestedBy", (extract(epoch from r.expires_at) * 1000)::float8 as "expiresAtMs",
       exists (select 1 from override_decisions a where a.request_id = r.id) as answered,
       r.disbursement_id as "disbursementId", p.contract_value::float8 as "contractValue",
-      coalesce((select sum(x.amount) from approved_stages s join disbursements x on x.id = s.disbursement_id
-        where s.project_id = p.id), 0)::float8 as "approvedTotal",
+      gerbang_approved_total(p.id)::float8 as "approvedTotal",
       exists (select 1 from approved_stages s where s.project_id = p.id and s.stage = d.stage) as "stageApproved",
       (coalesce(p.maintenance_end_date, p.end_date) + 365)::text as "valueDateLimit"
     from override_requests r join disbursements d on d.id = r.disbursement_id join projects p on p.id = d.project_id

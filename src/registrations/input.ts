@@ -9,7 +9,7 @@ const OPTIONAL = new Set<string>(REGISTRATION_CSV_COLUMNS.optional);
  * A CSV row as the record object the JSON form would carry: whole numbers as numbers (anything else
  * stays text, for the schema to name), empty optional columns absent.
  */
-export function csvToRegistration(values: Record<string, string>): Record<string, unknown> {
+function csvToRegistration(values: Record<string, string>): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
     if (value === '' && OPTIONAL.has(key)) continue;

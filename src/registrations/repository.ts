@@ -1,10 +1,8 @@
 // SQL of the registrations snapshot (contract 2.3): staging, the merge into project_registrations
 // with history, and the reads.
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Executor } from '../db/client.ts';
+import { rows, type Executor, utc } from '../db/client.ts';
 import type { Registration, RegistrationHistoryEntry, RegistrationRecord } from './schemas.ts';
-
-const utc = (column: SQL): SQL => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 // A registration record as its history keeps it, built in SQL so every writer (the upstream
 // refresh in bpjs/, the import here) stores the same shape.

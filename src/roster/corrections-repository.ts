@@ -1,9 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Executor } from '../db/client.ts';
+import { rows, type Executor, utc } from '../db/client.ts';
 import type { CorrectionSpan } from './corrections-schemas.ts';
-
-const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
-  sql`to_char(${column} at time zone 'UTC', ${`YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"`})`;
 
 const snapshot = sql`jsonb_build_object('projectId', a.project_id, 'nik', a.nik, 'name', a.name, 'kpj', a.kpj,
   'role', a.role, 'startDate', a.start_date::text, 'endDate', a.end_date::text,

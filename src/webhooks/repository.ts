@@ -1,11 +1,8 @@
 // SQL of webhooks: endpoints, the outbox (webhook_events) and delivery attempts.
 import { sql, type SQL } from 'drizzle-orm';
 import type { NoticeRow } from '../audit/append.ts';
-import { rows, type Executor } from '../db/client.ts';
+import { rows, type Executor, utc } from '../db/client.ts';
 import type { WebhookEventType } from './schemas.ts';
-
-const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
-  sql`to_char(${column} at time zone 'UTC', ${`YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"`})`;
 
 export interface WebhookRow {
   id: string;
