@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import { STREAM_BODY_LIMIT } from './body-limits.ts';
 import { validationFailed } from './problem.ts';
-import { csvRecords, isBodyStream, ndjsonRecords, type BodyFormat, type CsvColumns } from './streaming.ts';
+import { csvRecords, isBodyStream, ndjsonRecords, type BodyFormat, type CsvColumns, type RecordErrors } from './streaming.ts';
 
 /** One record as sent, before validation, with where it was (`line` for CSV/NDJSON, `path` for JSON). */
 export interface RawRecord {
@@ -54,4 +54,33 @@ export function importRecords(format: BodyFormat, body: unknown, shape: ImportSh
   if (format === 'json') return fromJson(body);
   if (!isBodyStream(body)) throw new Error(`expected a stream for ${format}`);
   return format === 'csv' ? fromCsv(body, shape) : fromNdjson(body);
+}
+
+/** How far in the future an asOf may lie (clock skew); a later one would make data look fresh forever. */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+type Parsed<T> = { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+
+/**
+ * One record of an import checked as both imports check theirs: a reading problem, the feature's
+ * own schema (`parse`), an asOf beyond `latestAllowed`. Answers the record, or null with the
+ * problem added to `errors` under the record's path and line.
+ */
+export function checkedRecord<T extends { asOf: string }>(
+  raw: RawRecord, parse: (value: unknown) => Parsed<T>, errors: RecordErrors, latestAllowed: number,
+): T | null {
+  if (raw.readError) {
+    errors.add({ path: raw.path || 'record', message: raw.readError, ...(raw.line !== undefined ? { line: raw.line } : {}) });
+    return null;
+  }
+  const parsed = parse(raw.value);
+  if (!parsed.success) {
+    errors.addIssues(parsed.error.issues, raw.path, raw.line);
+    return null;
+  }
+  if (Date.parse(parsed.data.asOf) > latestAllowed) {
+    errors.addIssues([{ path: ['asOf'], message: 'asOf lies in the future' }], raw.path, raw.line);
+    return null;
+  }
+  return parsed.data;
 }

@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/append.ts';
 import type { AppContext } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
+import { checkedRecord, FUTURE_TOLERANCE_MS } from '../http/import-records.ts';
 import { RecordErrors, type BodyFormat } from '../http/streaming.ts';
 import { fastMembershipRecord } from './fast-record.ts';
 import { importRecords } from './input.ts';
@@ -25,8 +26,6 @@ const STAGE_BATCH = 5_000;
  * took up to 9 s at a load average of 11 on the 2-core test machine; 50,000 half that).
  */
 const MERGE_CHUNK = 50_000;
-/** How far in the future an asOf may lie (clock skew); a later one would make data look fresh forever. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export interface ImportResult extends Omit<MergeCounts, 'staged'> {
   importId: string;
@@ -41,6 +40,12 @@ export interface ImportTuning {
   /** Merge every chunk the safe way only (what a chunk falls back to after a concurrent change). */
   safeMerge?: boolean;
 }
+
+/** Plainly valid records skip zod (fast-record.ts); the schema names any problem. */
+const parseRecord = (value: unknown) => {
+  const fast = fastMembershipRecord(value);
+  return fast === null ? membershipRecordInput.safeParse(value) : { success: true as const, data: fast };
+};
 
 export function createMembershipService(ctx: AppContext, tuning: ImportTuning = {}) {
   const { db } = ctx.database;
@@ -72,18 +77,10 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
     try {
       for await (const raw of importRecords(format, body)) {
         received++;
-        if (raw.readError) {
-          errors.add({ path: raw.path || 'record', message: raw.readError, ...(raw.line !== undefined ? { line: raw.line } : {}) });
-        } else {
-          // Plainly valid records skip zod (fast-record.ts); the schema names any problem.
-          const fast = fastMembershipRecord(raw.value);
-          const parsed = fast === null ? membershipRecordInput.safeParse(raw.value) : { success: true as const, data: fast };
-          if (!parsed.success) errors.addIssues(parsed.error.issues, raw.path, raw.line);
-          else if (Date.parse(parsed.data.asOf) > latestAllowed) errors.addIssues([{ path: ['asOf'], message: 'asOf lies in the future' }], raw.path, raw.line);
-          else if (errors.count === 0) {
-            lines += stagingLine(parsed.data, received);
-            inBatch++;
-          }
+        const record = checkedRecord(raw, parseRecord, errors, latestAllowed);
+        if (record !== null && errors.count === 0) {
+          lines += stagingLine(record, received);
+          inBatch++;
         }
         if (errors.full) break; // refused anyway; the rest is not worth reading
         // After the first bad record nothing more is sent: the answer is a 422 and the transaction rolls back.

@@ -5,6 +5,7 @@ import type { Tx } from '../db/client.ts';
 import type { AuthContext } from '../http/auth.ts';
 import { notFound } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
+import { checkedRecord, FUTURE_TOLERANCE_MS } from '../http/import-records.ts';
 import { RecordErrors, type BodyFormat } from '../http/streaming.ts';
 import { MAX_IMPORT_ERRORS } from '../memberships/schemas.ts';
 import { registrationRecords } from './input.ts';
@@ -16,8 +17,6 @@ import { registrationRecordInput } from './schemas.ts';
 
 /** Records per staging statement. */
 const STAGE_BATCH = 1_000;
-/** How far in the future an asOf may lie (clock skew); a later one would make data look fresh forever. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export interface RegistrationImportResult extends Omit<RegistrationMergeCounts, 'staged'> {
   importId: string;
@@ -45,14 +44,8 @@ export function createRegistrationService(ctx: AppContext) {
     let batch: StagedRegistration[] = [];
     for await (const raw of registrationRecords(format, body)) {
       received++;
-      if (raw.readError) {
-        errors.add({ path: raw.path || 'record', message: raw.readError, ...(raw.line !== undefined ? { line: raw.line } : {}) });
-      } else {
-        const parsed = registrationRecordInput.safeParse(raw.value);
-        if (!parsed.success) errors.addIssues(parsed.error.issues, raw.path, raw.line);
-        else if (Date.parse(parsed.data.asOf) > latestAllowed) errors.addIssues([{ path: ['asOf'], message: 'asOf lies in the future' }], raw.path, raw.line);
-        else if (errors.count === 0) batch.push({ ...parsed.data, ord: received });
-      }
+      const record = checkedRecord(raw, (value) => registrationRecordInput.safeParse(value), errors, latestAllowed);
+      if (record !== null && errors.count === 0) batch.push({ ...record, ord: received });
       if (errors.full) break; // refused anyway; the rest is not worth reading
       if (batch.length >= STAGE_BATCH && errors.count === 0) {
         await stageRegistrations(tx, batch);
