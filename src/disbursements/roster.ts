@@ -5,7 +5,7 @@
 // database triggers on any change) lets every later decision reuse them.
 import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 import {
-  checkedSet, toDayNumber, type CheckedSet, v1FitContext, v1Lookup,
+  checkedSetOf, paymentPeriod, toDayNumber, type CheckedSet, v1FitContext, v1Lookup,
   type AssignmentV2, type CorrectionV2, type CoverageV2, type IsoDate, type PersonV2, type PolicyApproval,
   type Period, type PersonsMemo, type PersonsPhase, type PolicyMembership, type PolicyWorker, type ProjectV2,
 } from '../policy/index.ts';
@@ -177,12 +177,14 @@ export interface CheckedRequest {
  * (for version 1, whose one membership per worker depends on it) the project's numbers.
  */
 export function checkedWorkers(roster: Roster, version: 1 | 2, req: CheckedRequest, nowMs: number): CheckedWorkers {
-  const set = checkedSet(version, req.project.startDate, req.approvals, req.valueDate, roster.assignments);
+  // The period alone decides which assignments are checked: ask the memo before filtering 1,000 of them.
+  const period = paymentPeriod(req.project.startDate, req.approvals, req.valueDate);
   const fitKey = version === 1 ? `|${req.project.bpjsRegistrationNumber ?? ''}|${req.project.contractorEmployerNpp ?? ''}` : '';
   const stale = staleCount(roster.expiries, nowMs);
-  const key = `${version}|${set.period.from}|${set.period.to}|${stale}${fitKey}`;
+  const key = `${version}|${period.from}|${period.to}|${stale}${fitKey}`;
   const memo = roster.checked.get(key);
   if (memo) return memo;
+  const set = checkedSetOf(version, period, roster.assignments);
   const result = version === 1 ? checkedV1(roster, set, req, nowMs) : { period: set.period, ...checkedPartV2(roster, set, stale, nowMs) };
   if (roster.checked.size >= CHECKED_MEMO_LIMIT) roster.checked.clear();
   roster.checked.set(key, result);

@@ -35,7 +35,11 @@ const byNikThenAssignment = (a: RosterAssignment, b: RosterAssignment): number =
 export function checkedSet<T extends RosterAssignment>(
   version: number, projectStartDate: IsoDate, approvals: readonly PolicyApproval[], valueDate: IsoDate, assignments: readonly T[],
 ): CheckedSet<T> {
-  const period = paymentPeriod(projectStartDate, approvals, valueDate);
+  return checkedSetOf(version, paymentPeriod(projectStartDate, approvals, valueDate), assignments);
+}
+
+/** checkedSet for a period already known (paymentPeriod): callers that memoise per period ask it first. */
+export function checkedSetOf<T extends RosterAssignment>(version: number, period: Period, assignments: readonly T[]): CheckedSet<T> {
   const from = toDayNumber(period.from);
   const to = toDayNumber(period.to);
   const checked = assignments.filter((a) => {

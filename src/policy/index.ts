@@ -20,7 +20,7 @@ export {
 export type { AssignmentDates, Correction, DateChange, Removal } from './recorded-span.ts';
 export { addWorkingDays, holidaySet, holidaysOfYears, isWorkingDay, weekday, workingDaysBetween, yearsOf } from './working-days.ts';
 export type { HolidaySet } from './working-days.ts';
-export { checkedSet, checkedSpan } from './checked.ts';
+export { checkedSet, checkedSetOf, checkedSpan } from './checked.ts';
 export type { CheckedSet, RosterAssignment } from './checked.ts';
 export { bestCoverage, coverageCodes, misfitCode } from './coverage.ts';
 export type { FitContext } from './coverage.ts';

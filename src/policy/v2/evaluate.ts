@@ -1,6 +1,7 @@
 // Policy perwali-palembang-3-2025, version 2 (contract 2.4): version 1 with changes 1 to 12.
 // Frozen once decisions are stored under it: a change of rule is a new version, never an edit here.
-import { checkedSet } from '../checked.ts';
+import { checkedSetOf } from '../checked.ts';
+import { paymentPeriod } from '../period.ts';
 import { toDayNumber } from '../dates.ts';
 import { assertMoney, computePremium, requiredPremium } from '../premium.ts';
 import { recordedEnd, recordedSpanOverlaps, recordedStart } from '../recorded-span.ts';
@@ -132,10 +133,7 @@ export function evaluateV2(input: PolicyInputV2, memo?: PersonsMemo): PolicyResu
   assertMoney('project.bpjsPremiumPaid', project.bpjsPremiumPaid);
   assertMoney('approvedTotal', input.approvedTotal);
   if (request.amount !== null) assertMoney('request.amount', request.amount);
-  const ids = new Set(input.assignments.map((a) => a.assignmentId));
-  if (ids.size !== input.assignments.length) throw new TypeError('an assignment is given twice');
-
-  const { period, assignments: checked } = checkedSet(VERSION, project.startDate, input.approvals, request.valueDate, input.assignments);
+  const period = paymentPeriod(project.startDate, input.approvals, request.valueDate);
   const valueDay = toDayNumber(period.to);
   const final = request.final || (request.stage !== null && FINAL_STAGES.has(request.stage));
   const registrationNumber = project.bpjsRegistrationNumber === null || project.bpjsRegistrationNumber.trim() === ''
@@ -156,6 +154,11 @@ export function evaluateV2(input: PolicyInputV2, memo?: PersonsMemo): PolicyResu
     : `${period.from}|${period.to}|${registrationNumber ?? ''}|${project.contractorEmployerNpp ?? ''}|${ctx.jakonUnjudged}|${input.holidays.join(',')}`;
   let phase = memo?.get(phaseKey);
   if (phase === undefined) {
+    // A memo belongs to one roster (its first evaluation checked these very assignments): with a
+    // hit, neither the duplicate check nor the filtering of 1,000 assignments is made again.
+    const ids = new Set(input.assignments.map((a) => a.assignmentId));
+    if (ids.size !== input.assignments.length) throw new TypeError('an assignment is given twice');
+    const checked = checkedSetOf(VERSION, period, input.assignments).assignments;
     phase = personsPhase(personsOf(checked, valueDay).map((p) => ({ ...p, judgement: judgePerson(p.span, byNik.get(p.span.nik), ctx) })));
     memo?.set(phaseKey, phase);
   }
