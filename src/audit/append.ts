@@ -79,22 +79,52 @@ function canonicalEventParts(e: Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>): 
  * re-hashes every event here.
  */
 export async function appendAudit(tx: Tx, entry: AuditEntry, now: () => Date, changes?: SQL): Promise<AuditEvent> {
+  const { call, body } = auditAppendCall(entry, now);
+  const [result] = await rows<{ appended: AppendedAudit }>(tx, sql`
+    ${changes ? sql`with ${changes} ` : sql``}select ${call} as appended${changes ? sql` from written` : sql``}`);
+  if (!result) throw new Error('the audit append returned nothing');
+  const { targets } = result.appended;
+  if (entry.notify && targets.length > 0) await entry.notify.deliver(tx, targets);
+  return auditEventOf(body, result.appended);
+}
+
+/** What gerbang_append_audit answers. */
+export interface AppendedAudit {
+  seq: number | string;
+  prevHash: string;
+  hash: string;
+  /** The notification's recipients (none without a notification). */
+  targets: string[];
+}
+
+/** An event as a statement will append it: the call of gerbang_append_audit, and what it hashes. */
+export interface AuditCall {
+  call: SQL;
+  body: Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
+}
+
+/**
+ * The call of gerbang_append_audit (migration 0027) for `entry`, for a statement that runs it
+ * where it must (appendAudit, or a decision's single statement that runs it only when its guard
+ * lets it: disbursements/repository.ts). The event's `at` is taken now.
+ */
+export function auditAppendCall(entry: AuditEntry, now: () => Date): AuditCall {
   const body = {
     at: now().toISOString(), actor: entry.actor, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
     data: entry.data, requestId: entry.requestId,
   };
   const { pre, post } = canonicalEventParts(body);
   const n = entry.notify?.row();
-  const [result] = await rows<{ appended: { seq: number; prevHash: string; hash: string; targets: string[] } }>(tx, sql`
-    ${changes ? sql`with ${changes} ` : sql``}select gerbang_append_audit(${pre}, ${post}, ${body.at}::timestamptz, ${JSON.stringify(body.actor)}::jsonb, ${body.action},
+  const call = sql`gerbang_append_audit(${pre}, ${post}, ${body.at}::timestamptz, ${JSON.stringify(body.actor)}::jsonb, ${body.action},
       ${body.entityType}, ${body.entityId}, ${JSON.stringify(body.data)}::jsonb, ${body.requestId},
       ${n?.id ?? null}::uuid, ${n?.type ?? null}, ${n?.opdCode ?? null}, ${n ? JSON.stringify(n.data) : null}::jsonb,
-      ${n ? n.at.toISOString() : null}::timestamptz, ${n?.seqKey ?? null}) as appended${changes ? sql` from written` : sql``}`);
-  if (!result) throw new Error('the audit append returned nothing');
-  const { seq, prevHash, hash, targets } = result.appended;
-  if (entry.notify && targets.length > 0) await entry.notify.deliver(tx, targets);
-  return { seq: Number(seq), ...body, prevHash, hash };
+      ${n ? n.at.toISOString() : null}::timestamptz, ${n?.seqKey ?? null})`;
+  return { call, body };
 }
+
+/** The appended event, from what was hashed and what the database answered. */
+export const auditEventOf = (body: AuditCall['body'], appended: AppendedAudit): AuditEvent =>
+  ({ seq: Number(appended.seq), ...body, prevHash: appended.prevHash, hash: appended.hash });
 
 /**
  * Appends many events in one statement under one head lock (bulk loads, benchmarks): the same

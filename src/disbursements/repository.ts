@@ -1,6 +1,7 @@
 // SQL of the gate. Every statement is written to need one round trip; dates come back as
 // YYYY-MM-DD text, timestamps as UTC text, money (bigint) as text.
 import { sql, type SQL } from 'drizzle-orm';
+import type { AppendedAudit } from '../audit/append.ts';
 import { rows, type Executor, utc } from '../db/client.ts';
 import type { PolicyApproval } from '../policy/index.ts';
 import type { DecisionScope } from './access.ts';
@@ -136,26 +137,87 @@ export type NewDecision = Omit<Decision, 'projectCode' | 'opdCode' | 'decidedAt'
  * (appendAudit's `changes`): the decision and its event cost one round trip. They end in
  * `written`, which reads every insert to its end, so all of them (a first decision's 1,000-worker
  * evidence included) are done before the append takes the chain's lock. The approval's primary
- * key refuses a second approval.
+ * key refuses a second approval. `guarded`: they write only when a CTE `go` (decideInOneStatement)
+ * yields its row.
  */
-export function decisionInserts(d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: () => string } | null): SQL {
+export function decisionInserts(
+  d: NewDecision, key: { key: string; requestSha256: string }, workers: { sha256: string; canonical: () => string } | null, guarded = false,
+): SQL {
   const decidedAt = d.decidedAt.toISOString();
+  const from = guarded ? sql` from go` : sql``;
   return sql`
     ev as (${workers
-    ? sql`insert into decision_evidence (sha256, body) values (${workers.sha256}, ${workers.canonical()}::jsonb) on conflict (sha256) do nothing returning 1`
+    ? sql`insert into decision_evidence (sha256, body) select ${workers.sha256}, ${workers.canonical()}::jsonb${from} on conflict (sha256) do nothing returning 1`
     : sql`select 1 where false`}),
     d as (
       insert into disbursements (id, project_id, stage, amount, request_ref, value_date, final, decision, reasons, summary,
         policy_id, policy_version, period_from, period_to, evidence, evidence_sha256, requested_by, decided_at)
-      values (${d.id}, ${d.projectId}, ${d.stage}, ${d.amount}, ${d.requestRef}, ${d.valueDate}, ${d.final}, ${d.decision},
+      select ${d.id}, ${d.projectId}, ${d.stage}, ${d.amount}, ${d.requestRef}, ${d.valueDate}, ${d.final}, ${d.decision},
         ${JSON.stringify(d.reasons)}::jsonb, ${JSON.stringify(d.summary)}::jsonb, ${d.policyId}, ${d.policyVersion},
-        ${d.periodFrom}, ${d.periodTo}, ${JSON.stringify(d.evidence)}::jsonb, ${d.evidenceSha256}, ${d.requestedBy}, ${decidedAt})
+        ${d.periodFrom}, ${d.periodTo}, ${JSON.stringify(d.evidence)}::jsonb, ${d.evidenceSha256}, ${d.requestedBy}, ${decidedAt}${from}
       returning id),
     a as (${d.decision === 'APPROVED'
     ? sql`insert into approved_stages (project_id, stage, disbursement_id, value_date, amount) select ${d.projectId}, ${d.stage}, id, ${d.valueDate}, ${d.amount} from d returning 1`
     : sql`select 1 where false`}),
     k as (insert into idempotency_keys (sub, key, request_sha256, disbursement_id, created_at) select ${d.requestedBy}, ${key.key}, ${key.requestSha256}, id, ${decidedAt} from d returning 1),
     written as (select (select count(*) from ev) + (select count(*) from a) + (select count(*) from k) as rows)`;
+}
+
+/** The request a decision's check (gerbang_decision_check, migration 0030) is about. */
+export interface CheckRequest {
+  lockKey: bigint;
+  sub: string;
+  key: string;
+  ref: ProjectRef;
+  stage: string | null;
+  valueDate: string;
+}
+
+/** What gerbang_decision_check answers (see migration 0030). */
+export interface DecisionCheck {
+  /** false: another transaction holds the idempotency key. */
+  locked: boolean;
+  idem?: StoredKey;
+  /** The inputs as read now (a read, or a guess that was not current); absent with idem or no project. */
+  inputs?: DecisionInputs;
+  latest?: PolicyApproval | null;
+  /** A webhook subscribes to the decision: decide in a transaction (decide.ts decideInTransaction). */
+  subscribed?: true;
+  /** The statement wrote the decision; `after` is the project once it commits. */
+  ok?: true;
+  after?: { approvedTotal: string; latest: PolicyApproval | null };
+}
+
+const checkCall = (r: CheckRequest, expected: DecisionInputs | null, approveAmount: number | null, event: string): SQL => {
+  const id = 'id' in r.ref ? r.ref.id : null;
+  const code = 'code' in r.ref ? r.ref.code : null;
+  return sql`gerbang_decision_check(${r.lockKey.toString()}::bigint, ${r.sub}, ${r.key}, ${id}::uuid, ${code}, ${r.stage},
+    ${r.valueDate}::date, ${expected === null ? null : JSON.stringify(expected)}::jsonb, ${approveAmount}::bigint, ${event})`;
+};
+
+/** Before a decision whose project this process does not know (or must not guess): the stored answer for the key, or the inputs. */
+export async function readDecision(db: Executor, r: CheckRequest): Promise<DecisionCheck> {
+  const [row] = await rows<{ check: DecisionCheck }>(db, sql`select ${checkCall(r, null, null, '')} as check`);
+  return row?.check ?? { locked: true };
+}
+
+/**
+ * A decision in one statement, outside any transaction: the check (migration 0030) locks the key
+ * and the project and compares the inputs the decision was evaluated on (`expected`) with those
+ * read under the lock; only when it says ok do `inserts` (decisionInserts, guarded) and the audit
+ * append (`append`, its call) run. The statement commits on its own, without waiting for the
+ * WAL flush (the caller waits with flushWal).
+ */
+export async function decideInOneStatement(
+  db: Executor, r: CheckRequest, expected: DecisionInputs, approveAmount: number | null, event: string, inserts: SQL, append: SQL,
+): Promise<{ check: DecisionCheck; appended: AppendedAudit | null }> {
+  const [row] = await rows<{ check: DecisionCheck; appended: AppendedAudit | null }>(db, sql`
+    with chk as materialized (select ${checkCall(r, expected, approveAmount, event)} as r),
+    go as (select 1 from chk where (chk.r->>'ok')::boolean),
+    ${inserts}
+    select chk.r as check, (select ${append} from written, go) as appended from chk`);
+  if (!row) throw new Error('the decision statement returned nothing');
+  return row;
 }
 
 /** Fills the read model `Decision` (decision.ts) from `d` (disbursements), `p` (projects), `v` (voids). */

@@ -1,4 +1,4 @@
-import { bigint, date, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { disbursements } from './disbursements.ts';
 import { projects } from './projects.ts';
 
@@ -19,5 +19,10 @@ export const approvedStages = pgTable(
      */
     amount: bigint('amount', { mode: 'number' }),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.stage] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.stage] }),
+    // A decision's latest approval on or before a date (migrations 0029, 0030), in one index probe
+    // however many stages the project has been paid.
+    index('approved_stages_project_value_date_idx').on(t.projectId, t.valueDate, t.stage),
+  ],
 );
