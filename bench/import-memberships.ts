@@ -54,6 +54,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** CPU seconds (user and system) a process has used so far; NaN when it is gone or not ours to read. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return text === '' ? Number.NaN : (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds used so far by the server and by the database backends serving the bench database. */
+async function cpuUsed(admin: pg.Client, database: string, serverPid: number): Promise<{ server: number; backends: Map<number, number> }> {
+  const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database]);
+  const backends = new Map<number, number>();
+  for (const { pid } of rows) backends.set(pid, await cpuSeconds(pid));
+  return { server: await cpuSeconds(serverPid), backends };
+}
+
 export async function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
@@ -99,6 +114,7 @@ async function main(N: number, adminUrl: string): Promise<void> {
       // Writing 5 to clear_refs resets the peak (VmHWM) of our own child, so each run has its own peak.
       await writeFile(`/proc/${pid}/clear_refs`, '5');
       const size = (await stat(file)).size;
+      const cpuBefore = await cpuUsed(admin, database, pid);
       const started = performance.now();
       const res = await fetch(`${base}/v1/memberships/import`, {
         method: 'POST',
@@ -109,7 +125,12 @@ async function main(N: number, adminUrl: string): Promise<void> {
       const body = await res.text();
       const seconds = (performance.now() - started) / 1000;
       const peak = await procStatus(pid, 'VmHWM');
-      console.log(`${label}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${seconds.toFixed(2)} s (${Math.round(N / seconds)} records/s), server peak RSS ${peak.toFixed(1)} MiB, HTTP ${res.status} ${body}`);
+      // CPU seconds move much less than wall time with the machine's load (it is shared).
+      const cpuAfter = await cpuUsed(admin, database, pid);
+      let databaseCpu = 0;
+      for (const [backend, after] of cpuAfter.backends) databaseCpu += after - (cpuBefore.backends.get(backend) ?? 0);
+      const cpu = `server CPU ${(cpuAfter.server - cpuBefore.server).toFixed(1)} s, database CPU ${databaseCpu.toFixed(1)} s`;
+      console.log(`${label}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${seconds.toFixed(2)} s (${Math.round(N / seconds)} records/s; ${cpu}), server peak RSS ${peak.toFixed(1)} MiB, HTTP ${res.status} ${body}`);
     }
   } finally {
     server.kill('SIGTERM');

@@ -16,11 +16,12 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import pino from 'pino';
 import { openPostgres, rows, type Tx } from '../src/db/client.ts';
-import { copyBatch } from '../src/db/copy.ts';
+import { CopyLines } from '../src/db/copy.ts';
 import { migratePostgres } from '../src/db/migrate.ts';
 import { fastMembershipRecord } from '../src/memberships/fast-record.ts';
 import { importRecords } from '../src/memberships/input.ts';
-import { createStaging, mergeChunk, prepareMerge, STAGING_COPY_TARGET, stagingLine } from '../src/memberships/repository.ts';
+import { createStaging, mergeChunk, prepareMerge, stagingLine } from '../src/memberships/repository.ts';
+import { stageRecords } from '../src/memberships/staging.ts';
 import { csvLines, ndjsonLines, writeLines } from './import-memberships.ts';
 
 const { values } = parseArgs({
@@ -37,20 +38,16 @@ await writeLines(files.ndjson, ndjsonLines(N));
 await writeLines(files.csv, csvLines(N));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** Reads and checks every record as the service does, handing each batch of COPY lines to `load`. */
-async function read(format: 'csv' | 'ndjson', load: (lines: string) => Promise<void> = async () => {}): Promise<number> {
+/** Reads and checks every record as the service does, building its COPY lines, without a database. */
+async function read(format: 'csv' | 'ndjson'): Promise<number> {
   let n = 0;
-  let lines = '';
+  const lines = new CopyLines();
   for await (const raw of importRecords(format, createReadStream(files[format]))) {
     const record = fastMembershipRecord(raw.value);
     if (!record) throw new Error(`line ${raw.line} is not plainly valid`);
-    lines += stagingLine(record, ++n);
-    if (n % 5_000 === 0) {
-      await load(lines);
-      lines = '';
-    }
+    lines.add(stagingLine(record, ++n));
+    if (lines.count === 5_000) lines.take();
   }
-  await load(lines);
   return n;
 }
 
@@ -92,7 +89,8 @@ async function profileSql(adminUrl: string): Promise<void> {
           mark = now;
         };
         await createStaging(tx);
-        await read(format, (lines) => copyBatch(database, tx, STAGING_COPY_TARGET, lines));
+        const staged = await stageRecords(database, tx, format, createReadStream(files[format]), { latestAllowed: Date.now() + 300_000 });
+        if (staged.errors.count > 0) throw staged.errors.toError();
         phase('read, check, stage');
         await prepareMerge(tx);
         phase('prepare');

@@ -1,6 +1,6 @@
 -- Decisions in one statement when the application's view of the project is current (issue 10).
 -- An index for the latest approval on or before a date, then the check that guards the statement.
-CREATE INDEX "approved_stages_project_value_date_idx" ON "approved_stages" USING btree ("project_id","value_date","stage");
+CREATE INDEX "approved_stages_project_value_date_idx" ON "approved_stages" USING btree ("project_id","value_date" DESC NULLS FIRST,"stage");
 --> statement-breakpoint
 -- The latest approval of a project, with the request's own approval counted when p_stage is being
 -- approved now (p_value_date then its value date): what a process remembers of the project for its

@@ -3,23 +3,13 @@ import { appendAudit } from '../audit/append.ts';
 import type { AppContext } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
-import { checkedRecord, FUTURE_TOLERANCE_MS } from '../http/import-records.ts';
-import { RecordErrors, type BodyFormat } from '../http/streaming.ts';
-import { fastMembershipRecord } from './fast-record.ts';
-import { importRecords } from './input.ts';
-import { copyBatch } from '../db/copy.ts';
+import { FUTURE_TOLERANCE_MS } from '../http/import-records.ts';
+import type { BodyFormat } from '../http/streaming.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import {
-  createStaging, findHistory, findMemberships, mergeChunk, prepareMerge, STAGING_COPY_TARGET, stagingLine, type MergeCounts,
-} from './repository.ts';
-import { MAX_IMPORT_ERRORS, membershipRecordInput, type MembershipHistoryEntry } from './schemas.ts';
+import { createStaging, findHistory, findMemberships, mergeChunk, prepareMerge, type MergeCounts } from './repository.ts';
+import type { MembershipHistoryEntry } from './schemas.ts';
+import { stageRecords } from './staging.ts';
 
-/**
- * Records per COPY statement: large enough that a statement's round trip costs nothing per record,
- * small enough that only two batches of text (about 600 kB each: one being loaded while the next
- * is read and validated) are alive at a time, so memory stays flat.
- */
-const STAGE_BATCH = 5_000;
 /**
  * Coverages per merge statement, so no single statement runs long on a million-row import: every
  * statement must end within the pool's statement_timeout (15 s), also on a loaded machine (100,000
@@ -41,61 +31,9 @@ export interface ImportTuning {
   safeMerge?: boolean;
 }
 
-/** Plainly valid records skip zod (fast-record.ts); the schema names any problem. */
-const parseRecord = (value: unknown) => {
-  const fast = fastMembershipRecord(value);
-  return fast === null ? membershipRecordInput.safeParse(value) : { success: true as const, data: fast };
-};
-
 export function createMembershipService(ctx: AppContext, tuning: ImportTuning = {}) {
   const { db } = ctx.database;
-  const stageBatchSize = tuning.stageBatch ?? STAGE_BATCH;
   const mergeChunkSize = tuning.mergeChunk ?? MERGE_CHUNK;
-
-  /**
-   * Reads, validates and stages the records as they arrive, inside the transaction that applies
-   * them: a file with any bad record is reported whole (every bad line, capped) and nothing is
-   * applied. Valid records go into the staging table by COPY, one statement per batch; after the
-   * first bad record nothing more is sent (the answer is a 422 anyway).
-   */
-  async function stageAll(tx: Tx, format: BodyFormat, body: unknown): Promise<{ received: number; errors: RecordErrors }> {
-    const errors = new RecordErrors(MAX_IMPORT_ERRORS);
-    const latestAllowed = ctx.clock().getTime() + FUTURE_TOLERANCE_MS;
-    let received = 0;
-    let lines = '';
-    let inBatch = 0;
-    // One batch loads while the next is read and validated.
-    let inflight: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      const batch = lines;
-      lines = '';
-      inBatch = 0;
-      await inflight;
-      inflight = copyBatch(ctx.database, tx, STAGING_COPY_TARGET, batch);
-      inflight.catch(() => {}); // awaited before the next batch; this only avoids an unhandled rejection meanwhile
-    };
-    try {
-      for await (const raw of importRecords(format, body)) {
-        received++;
-        const record = checkedRecord(raw, parseRecord, errors, latestAllowed);
-        if (record !== null && errors.count === 0) {
-          lines += stagingLine(record, received);
-          inBatch++;
-        }
-        if (errors.full) break; // refused anyway; the rest is not worth reading
-        // After the first bad record nothing more is sent: the answer is a 422 and the transaction rolls back.
-        if (inBatch >= stageBatchSize && errors.count === 0) await flush();
-      }
-    } catch (err) {
-      // A malformed or oversized body: let the batch in flight finish before the rollback.
-      await inflight.catch(() => {});
-      throw err;
-    }
-    if (errors.count === 0 && inBatch > 0) await flush();
-    await inflight;
-    if (received === 0) errors.add({ path: 'records', message: 'the import holds no records' });
-    return { received, errors };
-  }
 
   async function mergeChunks(tx: Tx, mode: 'fast' | 'safe'): Promise<MergeCounts> {
     const total: MergeCounts = { staged: 0, inserted: 0, updated: 0, unchanged: 0, skippedOlder: 0 };
@@ -141,7 +79,9 @@ export function createMembershipService(ctx: AppContext, tuning: ImportTuning = 
     import: (meta: RequestMeta, format: BodyFormat, body: unknown): Promise<ImportResult> =>
       db.transaction(async (tx) => {
         await createStaging(tx);
-        const { received, errors } = await stageAll(tx, format, body);
+        const { received, errors } = await stageRecords(ctx.database, tx, format, body, {
+          latestAllowed: ctx.clock().getTime() + FUTURE_TOLERANCE_MS, ...(tuning.stageBatch ? { batchSize: tuning.stageBatch } : {}),
+        });
         if (errors.count > 0) throw errors.toError();
         await prepareMerge(tx);
         const { staged, ...counts } = await mergeAll(tx);
