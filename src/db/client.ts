@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -50,6 +51,28 @@ export const utc = (column: SQL, precision: 'MS' | 'US' = 'MS'): SQL =>
 /** Runs raw SQL and returns its rows; both drivers answer with a `rows` array. */
 export async function rows<T>(executor: Executor, query: SQL): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+const dialect = new PgDialect();
+const statementNames = new Map<string, string>();
+
+/**
+ * `rows` as a named prepared statement, for a hot statement whose text is one of a few: each
+ * connection parses it once, and PostgreSQL keeps its plan, instead of parsing and planning a
+ * long statement on every call (a decision's single statement spent 0.37 ms of database CPU
+ * there). The name is derived from the text, so different texts never share one. With PGlite
+ * the name is ignored.
+ */
+export async function preparedRows<T>(executor: Executor, query: SQL): Promise<T[]> {
+  const built = dialect.sqlToQuery(query);
+  let name = statementNames.get(built.sql);
+  if (name === undefined) {
+    if (statementNames.size >= 64) statementNames.clear();
+    name = `gerbang_${createHash('sha256').update(built.sql).digest('base64url').slice(0, 24)}`;
+    statementNames.set(built.sql, name);
+  }
+  const result = (await executor._.session.prepareQuery(built, undefined, name, false).execute()) as unknown as { rows: T[] };
   return result.rows;
 }
 

@@ -2,7 +2,7 @@
 // YYYY-MM-DD text, timestamps as UTC text, money (bigint) as text.
 import { sql, type SQL } from 'drizzle-orm';
 import type { AppendedAudit } from '../audit/append.ts';
-import { rows, type Executor, utc } from '../db/client.ts';
+import { preparedRows, rows, type Executor, utc } from '../db/client.ts';
 import type { PolicyApproval } from '../policy/index.ts';
 import type { DecisionScope } from './access.ts';
 import type { Decision } from './decision.ts';
@@ -206,12 +206,13 @@ export async function readDecision(db: Executor, r: CheckRequest): Promise<Decis
  * and the project and compares the inputs the decision was evaluated on (`expected`) with those
  * read under the lock; only when it says ok do `inserts` (decisionInserts, guarded) and the audit
  * append (`append`, its call) run. The statement commits on its own, without waiting for the
- * WAL flush (the caller waits with flushWal).
+ * WAL flush (the caller waits with flushWal). Prepared: its text is one of four (with or without
+ * the evidence and the approval).
  */
 export async function decideInOneStatement(
   db: Executor, r: CheckRequest, expected: DecisionInputs, approveAmount: number | null, event: string, inserts: SQL, append: SQL,
 ): Promise<{ check: DecisionCheck; appended: AppendedAudit | null }> {
-  const [row] = await rows<{ check: DecisionCheck; appended: AppendedAudit | null }>(db, sql`
+  const [row] = await preparedRows<{ check: DecisionCheck; appended: AppendedAudit | null }>(db, sql`
     with chk as materialized (select ${checkCall(r, expected, approveAmount, event)} as r),
     go as (select 1 from chk where (chk.r->>'ok')::boolean),
     ${inserts}

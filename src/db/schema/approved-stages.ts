@@ -21,8 +21,10 @@ export const approvedStages = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.stage] }),
-    // A decision's latest approval on or before a date (migrations 0029, 0030), in one index probe
-    // however many stages the project has been paid.
-    index('approved_stages_project_value_date_idx').on(t.projectId, t.valueDate, t.stage),
+    // A decision's latest approval on or before a date (migrations 0029, 0030): value date
+    // descending, then stage ascending, as those queries order, so one index probe answers however
+    // many stages the project has been paid (ascending stages would sort every approval of the
+    // latest date).
+    index('approved_stages_project_value_date_idx').on(t.projectId, t.valueDate.desc().nullsFirst(), t.stage),
   ],
 );
