@@ -2,6 +2,17 @@
 -- An index for the latest approval on or before a date, then the check that guards the statement.
 CREATE INDEX "approved_stages_project_value_date_idx" ON "approved_stages" USING btree ("project_id","value_date" DESC NULLS FIRST,"stage");
 --> statement-breakpoint
+-- The approved total in PL/pgSQL, whose plan each connection keeps: as a SQL function with a FROM
+-- clause it could not be inlined and was planned on every call, half of gerbang_decision_inputs'
+-- time (0.076 of 0.138 ms per call on a project without approvals).
+CREATE OR REPLACE FUNCTION gerbang_approved_total(p_project uuid)
+RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN (SELECT coalesce(sum(coalesce(s.amount, (SELECT d.amount FROM disbursements d WHERE d.id = s.disbursement_id))), 0)::bigint
+    FROM approved_stages s WHERE s.project_id = p_project);
+END;
+$$;
+--> statement-breakpoint
 -- The latest approval of a project, with the request's own approval counted when p_stage is being
 -- approved now (p_value_date then its value date): what a process remembers of the project for its
 -- next decision (disbursements/decision-state.ts). Ties go to the first stage, as in

@@ -85,7 +85,7 @@ export async function beginDecision(
 
 /** The compliance dry run's single read: what a decision would be evaluated from, without a lock. */
 export async function readDecisionInputs(db: Executor, projectId: string): Promise<DecisionInputs | null> {
-  const [row] = await rows<{ inputs: DecisionInputs | null }>(db, sql`select gerbang_decision_inputs(${projectId}::uuid) as inputs`);
+  const [row] = await preparedRows<{ inputs: DecisionInputs | null }>(db, sql`select gerbang_decision_inputs(${projectId}::uuid) as inputs`);
   return row?.inputs ?? null;
 }
 
