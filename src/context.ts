@@ -39,15 +39,22 @@ export interface AppContext {
   webhooks: { key: WebhookSigningKey | null; resolve: Resolver | null };
 }
 
-// Building an Intl.DateTimeFormat costs far more than formatting with one: keep one per zone.
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
+// Building an Intl.DateTimeFormat costs far more than formatting with one: keep one per zone,
+// with its last answer. A zone's date changes only on a whole minute (UTC offsets and their
+// transitions are whole minutes), so one answer serves its minute: every request asks for today.
+const dateFormats = new Map<string, { format: Intl.DateTimeFormat; minute: number; date: string }>();
 
 export function localDate(instant: Date, timeZone: string): string {
-  let format = dateFormats.get(timeZone);
-  if (format === undefined) {
+  let zone = dateFormats.get(timeZone);
+  if (zone === undefined) {
     // en-CA formats as YYYY-MM-DD.
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dateFormats.set(timeZone, format);
+    zone = { format: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }), minute: NaN, date: '' };
+    dateFormats.set(timeZone, zone);
   }
-  return format.format(instant);
+  const minute = Math.floor(instant.getTime() / 60_000);
+  if (minute !== zone.minute) {
+    zone.date = zone.format.format(instant);
+    zone.minute = minute;
+  }
+  return zone.date;
 }
