@@ -38,22 +38,45 @@ async function* fromJson(body: unknown): AsyncGenerator<RawRecord> {
   for (let i = 0; i < records.length; i++) yield { path: `records.${i}`, value: records[i] };
 }
 
-async function* fromCsv(stream: Readable, shape: ImportShape): AsyncGenerator<RawRecord> {
-  for await (const row of csvRecords(stream, shape.columns, STREAM_BODY_LIMIT)) {
-    if ('error' in row) yield { line: row.line, path: '', value: null, readError: row.error };
-    else yield { line: row.line, path: '', value: shape.fromCsv(row.values) };
-  }
+/**
+ * A record reader's items mapped one by one, without an async generator of its own: each generator
+ * between the reader and the importer cost a promise and a turn of the microtask queue per record
+ * (about a microsecond each, on files of a million records). Stopping early stops the reader.
+ */
+function mapped<T>(source: AsyncGenerator<T>, map: (item: T) => RawRecord): AsyncIterableIterator<RawRecord> {
+  const end: IteratorResult<RawRecord> = { done: true, value: undefined };
+  return {
+    next: () => source.next().then((result) => (result.done ? end : { done: false, value: map(result.value) })),
+    return: async () => {
+      await source.return(undefined);
+      return end;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
-async function* fromNdjson(stream: Readable): AsyncGenerator<RawRecord> {
-  for await (const { line, value } of ndjsonRecords(stream, STREAM_BODY_LIMIT)) yield { line, path: '', value };
-}
+const fromCsv = (stream: Readable, shape: ImportShape): AsyncIterableIterator<RawRecord> =>
+  mapped(csvRecords(stream, shape.columns, STREAM_BODY_LIMIT), (row) =>
+    ('error' in row ? { line: row.line, path: '', value: null, readError: row.error } : { line: row.line, path: '', value: shape.fromCsv(row.values) }));
+
+const fromNdjson = (stream: Readable): AsyncIterableIterator<RawRecord> =>
+  mapped(ndjsonRecords(stream, STREAM_BODY_LIMIT), ({ line, value }) => ({ line, path: '', value }));
 
 /** The records of an import body, read one at a time. */
-export function importRecords(format: BodyFormat, body: unknown, shape: ImportShape): AsyncGenerator<RawRecord> {
+export function importRecordIterator(format: BodyFormat, body: unknown, shape: ImportShape): AsyncIterableIterator<RawRecord> {
   if (format === 'json') return fromJson(body);
   if (!isBodyStream(body)) throw new Error(`expected a stream for ${format}`);
   return format === 'csv' ? fromCsv(body, shape) : fromNdjson(body);
+}
+
+/** The records of an import body, read one at a time, as a generator. */
+export function importRecords(format: BodyFormat, body: unknown, shape: ImportShape): AsyncGenerator<RawRecord> {
+  const records = importRecordIterator(format, body, shape);
+  return (async function* () {
+    yield* records;
+  })();
 }
 
 /** How far in the future an asOf may lie (clock skew); a later one would make data look fresh forever. */
