@@ -44,6 +44,8 @@ const KNOWN_PROJECTS_LIMIT = 10_000;
 /** One-statement tries before a decision takes the transaction path (the project keeps changing). */
 const ONE_STATEMENT_TRIES = 3;
 const DECIDED = 'disbursement.decided';
+/** How long an OPD found with a subscriber goes straight to the transaction path. */
+const SUBSCRIBED_MEMORY_MS = 30_000;
 
 /** What a live upstream should refresh before a decision: distinct NIKs, and the registration if stale. */
 interface Stale {
@@ -66,6 +68,9 @@ export function createDecider(ctx: AppContext, gate: Gate) {
   const knownEvidence = new Set<string>();
   const pseudonyms = new Map<string, string>();
   const states = createDecisionStates(KNOWN_PROJECTS_LIMIT);
+  // OPDs whose decisions a webhook hears: they take the transaction path for a while without
+  // first trying the one statement that would only find the subscriber.
+  const subscribedOpds = new Map<string, number>();
 
   const pseudonym = (nik: string): string => {
     let value = pseudonyms.get(nik);
@@ -123,8 +128,9 @@ export function createDecider(ctx: AppContext, gate: Gate) {
     e.checked.staleNiks.length > 0 || e.staleRegistration !== null ? { niks: e.checked.staleNiks, registrationNumber: e.staleRegistration } : null;
 
   /**
-   * What a decision stores, from its evaluation: the decision, its inserts (decisionInserts) and its
-   * audit event. `notify`: with the webhook notice (only a transaction can enqueue its deliveries).
+   * What a decision stores, from its evaluation: the decision, its inserts (decisionInserts,
+   * `guarded` for the one-statement path) and its audit event (without the webhook notice, which
+   * only the transaction path sends).
    */
   function prepare(
     meta: RequestMeta, body: DecisionRequest, project: ProjectHead, e: Evaluation, valueDate: string, decidedAt: Date,
@@ -297,7 +303,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
           inputs = null; // refuse from current data only
           continue;
         }
-        if (statements >= ONE_STATEMENT_TRIES) return decideLocked(meta, body, ref, key, requestHash, valueDate, today, mayRefresh, providerFailure, log);
+        if (statements >= ONE_STATEMENT_TRIES || (subscribedOpds.get(inputs.project.opdCode) ?? 0) > Date.now()) return decideLocked(meta, body, ref, key, requestHash, valueDate, today, mayRefresh, providerFailure, log);
         const decidedAt = ctx.clock();
         const e = await evaluateOn(db, inputs, body, valueDate, decidedAt);
         const stale = mayRefresh ? staleOf(e) : null;
@@ -327,17 +333,20 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         const { check, appended } = outcome;
         if (!check.locked) throw inProgress();
         if (check.idem) return answerStored(meta, check.idem, requestHash);
-        if (check.subscribed) return decideLocked(meta, body, ref, key, requestHash, valueDate, today, false, providerFailure, log);
-        if (!check.ok || !check.after || !appended) {
-          if (!check.inputs) throw projectNotFound();
-          // The project changed since: evaluate again on what it is now.
-          states.remember(check.inputs, check.latest ?? null);
-          inputs = check.inputs;
-          guessed = false;
-          continue;
+        if (check.subscribed) {
+          subscribedOpds.set(project.opdCode, Date.now() + SUBSCRIBED_MEMORY_MS);
+          return decideLocked(meta, body, ref, key, requestHash, valueDate, today, false, providerFailure, log);
         }
-        states.decided(inputs, check.after);
-        return answerDecided(meta, { ...record, auditSeq: auditEventOf(event, appended).seq }, workersSha256);
+        if (check.ok) {
+          if (!check.after || !appended) throw new Error('the decision statement wrote without an answer');
+          states.decided(inputs, check.after);
+          return answerDecided(meta, { ...record, auditSeq: auditEventOf(event, appended).seq }, workersSha256);
+        }
+        if (!check.inputs) throw projectNotFound();
+        // The project changed since: evaluate again on what it is now.
+        states.remember(check.inputs, check.latest ?? null);
+        inputs = check.inputs;
+        guessed = false;
       }
     } finally {
       release();
