@@ -24,29 +24,82 @@ const STAGED_COVERAGE = coverageKeyOf('true', 'segment', 'project_number', 'empl
 
 /**
  * Dropped at the end of the transaction (commit or rollback). Every record as sent, with its line
- * order and its coverage (computed by the same expression as memberships'). The index is there
- * before the first COPY, so each batch maintains it (bounded work per statement, however large the
- * file) and the merge reads the records in key order, newest first within a coverage, without a
- * separate deduplication pass.
+ * order, its coverage (computed by the same expression as memberships') and its history record
+ * (written by node, parsed by the database while node reads the next batch: built in the merge by
+ * jsonb_build_object it was about a quarter of the merge, when nothing else runs). The index is
+ * there before the first COPY, so each batch maintains it (bounded work per statement, however
+ * large the file) and the merge reads the records in key order, newest first within a coverage,
+ * without a separate deduplication pass.
  */
 export async function createStaging(tx: Executor): Promise<void> {
   await tx.execute(sql`
     create temp table membership_import (
       ord integer not null, nik text not null, kpj text not null, name text not null, status text not null,
       programs text[] not null, coverage_start date not null, coverage_end date not null, segment text not null,
-      project_number text, employer_npp text, as_of timestamptz not null,
+      project_number text, employer_npp text, as_of timestamptz not null, record jsonb not null,
       coverage text not null generated always as (${STAGED_COVERAGE}) stored
     ) on commit drop`);
   await tx.execute(sql`create index membership_import_key on membership_import (nik, coverage, as_of desc, ord desc)`);
 }
 
 /** The COPY target: the staging table's columns in the order `stagingLine` writes them. */
-export const STAGING_COPY_TARGET = 'membership_import (ord, nik, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of)';
+export const STAGING_COPY_TARGET = 'membership_import (ord, nik, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, record)';
 
-/** One validated record as a COPY text line for STAGING_COPY_TARGET. */
+/** A string of digits (validated) as JSON. */
+const jsonDigits = (value: string | null | undefined): string => (value == null ? 'null' : `"${value}"`);
+
+/** What records of a snapshot mostly share: the fields after the name, in a line and in the record's JSON. */
+interface SharedParts {
+  record: MembershipRecord;
+  /** status ... as_of, as COPY text (tab-separated). */
+  line: string;
+  /** The record's JSON from "found" on, up to its closing brace. */
+  json: string;
+}
+let lastShared: SharedParts | null = null;
+
+const sameShared = (a: MembershipRecord, b: MembershipRecord): boolean =>
+  a.status === b.status && a.coverageStart === b.coverageStart && a.coverageEnd === b.coverageEnd && a.segment === b.segment
+  && a.asOf === b.asOf && (a.projectNumber ?? null) === (b.projectNumber ?? null) && (a.employerNpp ?? null) === (b.employerNpp ?? null)
+  && a.programs.length === b.programs.length && a.programs.every((p, i) => p === b.programs[i]);
+
+/**
+ * The shared parts of a record's line, kept from the last record when they are the same (building
+ * them took most of a line's time). In the JSON every value is digits, a fixed word or a validated
+ * date: nothing to escape.
+ */
+function sharedParts(r: MembershipRecord): SharedParts {
+  if (lastShared !== null && sameShared(lastShared.record, r)) return lastShared;
+  lastShared = {
+    record: r,
+    line: `${r.status}\t{${r.programs.join(',')}}\t${r.coverageStart}\t${r.coverageEnd}\t${r.segment}\t${
+      copyField(r.projectNumber ?? null)}\t${copyField(r.employerNpp ?? null)}\t${r.asOf}`,
+    json: `"found":true,"status":"${r.status}","programs":[${r.programs.map((p) => `"${p}"`).join(',')}],"coverageStart":"${r.coverageStart}",`
+      + `"coverageEnd":"${r.coverageEnd}","segment":"${r.segment}","projectNumber":${jsonDigits(r.projectNumber)},`
+      + `"employerNpp":${jsonDigits(r.employerNpp)},"asOf":"${r.asOf}"}`,
+  };
+  return lastShared;
+}
+
+/**
+ * The name as a JSON string in COPY text. Lone surrogates become U+FFFD, as in the name column
+ * (JSON would escape them, and jsonb refuses such escapes); JSON escapes every control character,
+ * so of COPY's special characters only the backslash is left to double.
+ */
+function nameJsonCopy(name: string): string {
+  const json = JSON.stringify(name.toWellFormed());
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+}
+
+/**
+ * One validated record as a COPY text line for STAGING_COPY_TARGET. Its last field is the record
+ * as membership_history keeps it, as JSON: the value `jsonb_build_object` made of the written row
+ * before (the same keys; dates and asOf as the API writes them, which is what PostgreSQL's text
+ * forms of these validated values are).
+ */
 export function stagingLine(r: MembershipRecord, ord: number): string {
-  return `${ord}\t${r.nik}\t${r.kpj}\t${copyField(r.name)}\t${r.status}\t{${r.programs.join(',')}}\t${r.coverageStart}\t${r.coverageEnd}\t${r.segment}\t${
-    copyField(r.projectNumber ?? null)}\t${copyField(r.employerNpp ?? null)}\t${r.asOf}\n`;
+  const shared = sharedParts(r);
+  return `${ord}\t${r.nik}\t${r.kpj}\t${copyField(r.name)}\t${shared.line}\t{"nik":"${r.nik}","kpj":"${r.kpj}","name":${nameJsonCopy(r.name)},${shared.json}\n`;
 }
 
 /**
@@ -68,18 +121,15 @@ export interface MergeCounts {
   skippedOlder: number;
 }
 
-const WRITTEN_COLUMNS = 'nik, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of';
-const returningWritten = (same: string): SQL => sql.raw(`returning ${WRITTEN_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, ${same} as same`);
-
 /**
- * The merge's writers (CTE `written` holds every row written, with `same`: its content was already
- * stored, so it gets no history row). Fast: new coverages are inserted by a plain INSERT (should
- * another writer store one meanwhile, it fails with a unique violation: the service then merges
- * again the safe way), stored ones updated in place, found by the row address (ctid) the probe
- * read: an INSERT ... ON CONFLICT DO UPDATE of a million stored rows took three times as long.
- * Should another writer have changed such a row since the probe, the update misses it (its address
- * changed): mergeChunk reports that, and the chunk is merged again the safe way, one upsert with
- * the guard.
+ * The merge's writers (CTE `written` holds every row written, with its history record and `same`:
+ * its content was already stored, so it gets no history row). Fast: new coverages are inserted by
+ * a plain INSERT (should another writer store one meanwhile, it fails with a unique violation: the
+ * service then merges again the safe way), so each of them is written, with the record as staged;
+ * stored ones are updated in place, found by the row address (ctid) the probe read: an INSERT ...
+ * ON CONFLICT DO UPDATE of a million stored rows took three times as long. Should another writer
+ * have changed such a row since the probe, the update misses it (its address changed): mergeChunk
+ * reports that, and the chunk is merged again the safe way, one upsert with the guard.
  */
 const WRITE_FAST = (source: string, at: string): SQL => sql`
     inserted as (
@@ -87,7 +137,6 @@ const WRITE_FAST = (source: string, at: string): SQL => sql`
       select nik, true, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, ${source}, ${at}::timestamptz
       from src
       where is_new
-      ${returningWritten('false')}
     ),
     updated as (
       update memberships m set
@@ -98,11 +147,14 @@ const WRITE_FAST = (source: string, at: string): SQL => sql`
         -- Only the rows to write are fetched (unchanged ones, most of a daily snapshot, are not).
         and m.ctid = any(array(select stored_ctid from src where not is_new and (as_of > stored_as_of or (as_of = stored_as_of and not same))))
         and m.ctid = s.stored_ctid and m.nik = s.nik and m.coverage = s.coverage and m.as_of <= s.as_of
-      ${returningWritten('s.same')}
+      -- The history keeps the row as written: the update leaves the stored segment, project and
+      -- employer as they were (the same coverage may name another employer for a JAKON record).
+      returning m.nik, m.as_of, s.same, case
+        when (m.segment, m.project_number, m.employer_npp) is not distinct from (s.segment, s.project_number, s.employer_npp) then s.record
+        else s.record || jsonb_build_object('segment', m.segment, 'projectNumber', m.project_number, 'employerNpp', m.employer_npp) end as record
     ),
-    -- Read once (by the history), so not materialised again; counted from its parts.
-    written as (select * from inserted union all select * from updated),
-    written_count as (select (select count(*) from inserted) + (select count(*) from updated) as n),
+    written as (select nik, record, as_of, false as same from src where is_new union all select nik, record, as_of, same from updated),
+    written_count as (select (select count(*) from src where is_new) + (select count(*) from updated) as n),
 `;
 
 // Rare (a chunk another writer touched meanwhile), so it joins back to the probe for `same`.
@@ -119,7 +171,7 @@ const WRITE_SAFE = (source: string, at: string): SQL => sql`
       where m.as_of <= excluded.as_of
       returning m.nik, m.coverage
     ),
-    written as (select ${sql.raw(WRITTEN_COLUMNS.split(', ').map((c) => `s.${c}`).join(', '))}, s.same from src s join upserted u on u.nik = s.nik and u.coverage = s.coverage),
+    written as (select s.nik, s.record, s.as_of, s.same from src s join upserted u on u.nik = s.nik and u.coverage = s.coverage),
     written_count as (select count(*) as n from upserted),
 `;
 
@@ -160,11 +212,7 @@ export async function mergeChunk(
 ${mode === 'fast' ? WRITE_FAST(source, at) : WRITE_SAFE(source, at)}    history as (
       -- Straight from what was written: no join back to the records, no sort.
       insert into membership_history (nik, record, as_of, source, recorded_at)
-      select w.nik, jsonb_build_object(
-          'nik', w.nik, 'found', true, 'kpj', w.kpj, 'name', w.name, 'status', w.status, 'programs', to_jsonb(w.programs),
-          'coverageStart', w.coverage_start::text, 'coverageEnd', w.coverage_end::text, 'segment', w.segment,
-          'projectNumber', w.project_number, 'employerNpp', w.employer_npp, 'asOf', ${utc(sql.raw('w.as_of'))}),
-        w.as_of, ${source}, ${at}::timestamptz
+      select w.nik, w.record, w.as_of, ${source}, ${at}::timestamptz
       from written w
       where not w.same
     )

@@ -11,7 +11,7 @@ import { MAX_IMPORT_ERRORS, membershipRecordInput } from './schemas.ts';
 
 /**
  * Records per COPY statement: large enough that a statement's round trip costs nothing per record,
- * small enough that only two batches (about 600 kB each: one being loaded while the next is read and
+ * small enough that only two batches (about 2 MB each, in two 4 MB buffers: one being loaded while the next is read and
  * validated) are alive at a time, so memory stays flat.
  */
 export const STAGE_BATCH = 5_000;
@@ -39,7 +39,7 @@ export async function stageRecords(
 ): Promise<{ received: number; errors: RecordErrors }> {
   const errors = new RecordErrors(MAX_IMPORT_ERRORS);
   const batchSize = options.batchSize ?? STAGE_BATCH;
-  const lines = new CopyLines();
+  const lines = new CopyLines(4 * 1024 * 1024);
   let received = 0;
   // One batch loads while the next is read and validated.
   let inflight: Promise<void> = Promise.resolve();
