@@ -69,6 +69,30 @@ async function cpuUsed(admin: pg.Client, database: string, serverPid: number): P
   return { server: await cpuSeconds(serverPid), backends };
 }
 
+/**
+ * When the import's first merge statement starts (seen in pg_stat_activity, polled every 50 ms):
+ * what comes before it is reading, checking and staging, what comes after it merging.
+ */
+function whenMergeStarts(admin: pg.Client, database: string): { stop: () => Promise<number | null> } {
+  let seen: number | null = null;
+  let stopped = false;
+  const poll = (async () => {
+    while (!stopped && seen === null) {
+      const { rows } = await admin.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where datname = $1 and state = 'active' and query like '%with src as%'`, [database]);
+      if ((rows[0]?.n ?? 0) > 0) seen = performance.now();
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await poll;
+      return seen;
+    },
+  };
+}
+
 export async function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
@@ -116,6 +140,7 @@ async function main(N: number, adminUrl: string): Promise<void> {
       const size = (await stat(file)).size;
       const cpuBefore = await cpuUsed(admin, database, pid);
       const started = performance.now();
+      const merging = whenMergeStarts(admin, database);
       const res = await fetch(`${base}/v1/memberships/import`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': type, 'content-length': String(size) },
@@ -124,13 +149,16 @@ async function main(N: number, adminUrl: string): Promise<void> {
       } as RequestInit);
       const body = await res.text();
       const seconds = (performance.now() - started) / 1000;
+      const mergeStarted = await merging.stop();
+      const phases = mergeStarted === null ? ''
+        : `reading and staging ${((mergeStarted - started) / 1000).toFixed(1)} s, merging ${(seconds - (mergeStarted - started) / 1000).toFixed(1)} s; `;
       const peak = await procStatus(pid, 'VmHWM');
       // CPU seconds move much less than wall time with the machine's load (it is shared).
       const cpuAfter = await cpuUsed(admin, database, pid);
       let databaseCpu = 0;
       for (const [backend, after] of cpuAfter.backends) databaseCpu += after - (cpuBefore.backends.get(backend) ?? 0);
       const cpu = `server CPU ${(cpuAfter.server - cpuBefore.server).toFixed(1)} s, database CPU ${databaseCpu.toFixed(1)} s`;
-      console.log(`${label}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${seconds.toFixed(2)} s (${Math.round(N / seconds)} records/s; ${cpu}), server peak RSS ${peak.toFixed(1)} MiB, HTTP ${res.status} ${body}`);
+      console.log(`${label}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${seconds.toFixed(2)} s (${phases}${Math.round(N / seconds)} records/s; ${cpu}), server peak RSS ${peak.toFixed(1)} MiB, HTTP ${res.status} ${body}`);
     }
   } finally {
     server.kill('SIGTERM');
