@@ -300,7 +300,9 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         }
         if (valueDate > inputs.valueDateLimit) {
           if (!guessed) throw valueDateTooLate(inputs.valueDateLimit);
-          inputs = null; // refuse from current data only
+          // Refuse from current data only: forgetting the project makes the next turn read it.
+          states.forget(inputs.project.id);
+          inputs = null;
           continue;
         }
         if (statements >= ONE_STATEMENT_TRIES || (subscribedOpds.get(inputs.project.opdCode) ?? 0) > Date.now()) return decideLocked(meta, body, ref, key, requestHash, valueDate, today, mayRefresh, providerFailure, log);
