@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit, auditAppendCall, auditEventOf, type AuditEntry } from '../audit/append.ts';
 import type { AppContext } from '../context.ts';
 import { createWalFlusher, type Executor } from '../db/client.ts';
-import { decisionsTotal } from '../ops/metrics.ts';
+import { decisionStatements, decisionsTotal } from '../ops/metrics.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { validationFailed } from '../http/problem.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
@@ -223,6 +223,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
     meta: RequestMeta, body: DecisionRequest, ref: ProjectRef, key: string, requestHash: string, valueDate: string, today: string,
     mayRefresh: boolean, providerFailure: ProviderFailure | null, log: Log,
   ): Promise<DecideOutcome> {
+    decisionStatements.inc({ outcome: 'transaction' });
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await decideInTransaction(meta, body, ref, key, requestHash, valueDate, today, mayRefresh, providerFailure);
@@ -341,11 +342,13 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         }
         if (check.ok) {
           if (!check.after || !appended) throw new Error('the decision statement wrote without an answer');
+          decisionStatements.inc({ outcome: 'stored' });
           states.decided(inputs, check.after);
           return answerDecided(meta, { ...record, auditSeq: auditEventOf(event, appended).seq }, workersSha256);
         }
         if (!check.inputs) throw projectNotFound();
         // The project changed since: evaluate again on what it is now.
+        decisionStatements.inc({ outcome: 'changed' });
         states.remember(check.inputs, check.latest ?? null);
         inputs = check.inputs;
         guessed = false;

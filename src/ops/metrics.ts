@@ -22,6 +22,20 @@ export const decisionsTotal = new Counter({
   registers: [registry],
 });
 
+/**
+ * How decisions reached the database (disbursements/decide.ts): `stored`, one statement stored it
+ * (the project was as this process remembered it); `changed`, the project had changed, nothing
+ * was written and the decision was evaluated again; `transaction`, it took the transaction path
+ * (a webhook subscriber, or the project kept changing). Many `changed` mean instances deciding on
+ * the same projects.
+ */
+export const decisionStatements = new Counter({
+  name: 'gerbang_decision_statements_total',
+  help: 'Decision writes by path: stored (one statement), changed (project changed, evaluated again), transaction',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
 export const upstreamCalls = new Counter({
   name: 'gerbang_bpjs_calls_total',
   help: 'Calls to the BPJS upstream by endpoint and outcome',

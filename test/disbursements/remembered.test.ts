@@ -3,6 +3,7 @@
 // current (gerbang_decision_check, migration 0030). Two app instances on one database: what one
 // decides, and what changes behind both, must count in the other's next decision.
 import { describe, expect, it } from 'vitest';
+import { decisionStatements } from '../../src/ops/metrics.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { clock, compliantProject, count, decisionBody, insertWorker, query } from './fixtures.ts';
 
@@ -18,6 +19,31 @@ describe('decisions on a remembered project', async () => {
     return res.json() as { id: string; decision: string; reasons: Array<{ code: string; workers?: unknown[] }>; auditSeq: number };
   };
   const codes = (d: { reasons: Array<{ code: string }> }) => d.reasons.map((r) => r.code);
+
+  // The counter is per process, shared by both instances: only differences count.
+  const paths = async () => {
+    const { values } = await decisionStatements.get();
+    const of = (outcome: string) => values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    return { stored: of('stored'), changed: of('changed'), transaction: of('transaction') };
+  };
+  const since = async (before: Awaited<ReturnType<typeof paths>>) => {
+    const now = await paths();
+    return { stored: now.stored - before.stored, changed: now.changed - before.changed, transaction: now.transaction - before.transaction };
+  };
+
+  it('remembers a project exactly: its next decisions take one statement each, one more after another instance decided', async () => {
+    const { project } = await compliantProject(a.database, 2);
+    let before = await paths();
+    for (const stage of ['UANG_MUKA', 'TERMIN_1', 'TERMIN_2']) expect((await decide(a, financeA, decisionBody(project, { stage, amount: 1_000_000 }))).decision).toBe('APPROVED');
+    // The memory assumes a fresh stage: asking for an approved one again costs one statement more.
+    expect(codes(await decide(a, financeA, decisionBody(project, { stage: 'TERMIN_2', amount: 1_000_000 })))).toEqual(['STAGE_ALREADY_APPROVED']);
+    expect(await since(before)).toEqual({ stored: 4, changed: 1, transaction: 0 });
+    before = await paths();
+    expect((await decide(b, financeB, decisionBody(project, { stage: 'TERMIN_3', amount: 1_000_000 }))).decision).toBe('APPROVED');
+    expect((await decide(a, financeA, decisionBody(project, { stage: 'TERMIN_4', amount: 1_000_000 }))).decision).toBe('APPROVED');
+    // b read the project first (it did not know it); a found it changed once.
+    expect(await since(before)).toEqual({ stored: 2, changed: 1, transaction: 0 });
+  });
 
   it('counts the approvals another instance made since: the approved total and an approved stage', async () => {
     // 1,110,000,000 contract value (fixtures.ts).
