@@ -20,7 +20,7 @@ import { projectNotFound } from '../projects/access.ts';
 import { seesWorkerIdentities } from './access.ts';
 import type { Decision } from './decision.ts';
 import { evidenceDocument, evidenceSha256, providerFailureOf, type ProviderFailure } from './evidence.ts';
-import { createDecisionStates, expectedInputs } from './decision-state.ts';
+import { createDecisionStates, createTurns, expectedInputs } from './decision-state.ts';
 import type { Evaluation, Gate } from './gate.ts';
 import { advisoryLockKey, createInFlight, inProgress, keyReused, requestSha256 } from './idempotency.ts';
 import { renderDecision, storedReasons, type DecisionBody } from './render.ts';
@@ -68,6 +68,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
   const knownEvidence = new Set<string>();
   const pseudonyms = new Map<string, string>();
   const states = createDecisionStates(KNOWN_PROJECTS_LIMIT);
+  const turns = createTurns();
   // OPDs whose decisions a webhook hears: they take the transaction path for a while without
   // first trying the one statement that would only find the subscriber.
   const subscribedOpds = new Map<string, number>();
@@ -265,10 +266,13 @@ export function createDecider(ctx: AppContext, gate: Gate) {
    * roster (keyed by the roster version) and the project's registration row: when something is
    * stale, the refresh runs outside any lock (the upstream may take BPJS_DEADLINE_MS) and the
    * decision reads again. A webhook subscribed to decisions, or a project changing under three
-   * statements in a row, sends the decision to the transaction path (decideLocked).
+   * statements in a row, sends the decision to the transaction path (decideLocked). Decisions of
+   * one project take turns in this process (decision-state.ts createTurns), so that they do not
+   * find each other's approvals and retry.
    */
   async function decide(meta: RequestMeta, body: DecisionRequest, key: string, log: Log): Promise<DecideOutcome> {
     const release = inFlight.claim(meta.auth.sub, key);
+    let letGo: (() => void) | null = null;
     try {
       const requestHash = requestSha256(body);
       const { sub } = meta.auth;
@@ -281,12 +285,16 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       let providerFailure: ProviderFailure | null = null;
       let inputs: DecisionInputs | null = null;
       let guessed = false;
+      // This project's turn in this process, from the inputs to the stored decision (not while the
+      // upstream refreshes, nor while the commit is flushed).
+      const turnKey = 'id' in ref ? ref.id : (states.find(ref)?.project.id ?? `code:${ref.code}`);
       for (let statements = 0; ;) {
+        letGo ??= await turns(turnKey);
         if (inputs === null) {
           // A past value date is refused from current data, after the stored answer for the key.
           const known = valueDate < today ? undefined : states.find(ref);
           if (known !== undefined) {
-            inputs = expectedInputs(known, valueDate);
+            inputs = expectedInputs(known, body.stage, valueDate);
             guessed = true;
           } else {
             const read = await readDecision(db, { ...request, ref });
@@ -294,7 +302,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
             if (read.idem) return answerStored(meta, read.idem, requestHash);
             if (valueDate < today) throw pastValueDate(today);
             if (!read.inputs) throw projectNotFound();
-            states.remember(read.inputs, read.latest ?? null);
+            states.remember(read.inputs, read.latest ?? null, body.stage);
             inputs = read.inputs;
             guessed = false;
           }
@@ -311,6 +319,8 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         const e = await evaluateOn(db, inputs, body, valueDate, decidedAt);
         const stale = mayRefresh ? staleOf(e) : null;
         if (stale) {
+          letGo();
+          letGo = null;
           providerFailure = await refresh(meta, log, stale);
           mayRefresh = false;
           states.forget(inputs.project.id);
@@ -343,17 +353,21 @@ export function createDecider(ctx: AppContext, gate: Gate) {
         if (check.ok) {
           if (!check.after || !appended) throw new Error('the decision statement wrote without an answer');
           decisionStatements.inc({ outcome: 'stored' });
-          states.decided(inputs, check.after);
+          states.decided(inputs, check.after, body.stage, approveAmount !== null && body.stage !== null ? { stage: body.stage, valueDate } : null);
+          // The next decision of the project may start from what this one left; the flush is not its business.
+          letGo();
+          letGo = null;
           return answerDecided(meta, { ...record, auditSeq: auditEventOf(event, appended).seq }, workersSha256);
         }
         if (!check.inputs) throw projectNotFound();
         // The project changed since: evaluate again on what it is now.
         decisionStatements.inc({ outcome: 'changed' });
-        states.remember(check.inputs, check.latest ?? null);
+        states.remember(check.inputs, check.latest ?? null, body.stage);
         inputs = check.inputs;
         guessed = false;
       }
     } finally {
+      letGo?.();
       release();
     }
   }

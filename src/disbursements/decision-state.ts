@@ -17,7 +17,12 @@ export interface KnownProject {
   valueDateLimit: string;
   /** The latest approval (latest value date, then first stage), or none. */
   latest: PolicyApproval | null;
+  /** Stages seen approved (stage -> value date): a request for one of them reads its approval. */
+  approved: Map<string, string>;
 }
+
+/** Stages remembered per project; beyond it the memory starts again (a miss costs a round trip). */
+const APPROVED_STAGES_LIMIT = 2_000;
 
 /** What a decision's statement says the project is once it commits. */
 export interface ProjectAfter {
@@ -32,11 +37,17 @@ export interface ProjectAfter {
  * approved one, or a value date before the latest approval, reads differently and costs the
  * round trip that shows it.
  */
-export function expectedInputs(known: KnownProject, valueDate: string): DecisionInputs {
+export function expectedInputs(known: KnownProject, stage: string | null, valueDate: string): DecisionInputs {
   const { latest } = known;
+  const approvals: PolicyApproval[] = [];
+  const own = stage === null ? undefined : known.approved.get(stage);
+  if (stage !== null && own !== undefined) approvals.push({ stage, valueDate: own });
+  if (latest !== null && latest.valueDate <= valueDate && latest.stage !== stage) approvals.push({ stage: latest.stage, valueDate: latest.valueDate });
+  // The database orders them by value date, then stage (its collation; a tie it orders otherwise costs a round trip).
+  approvals.sort((a, b) => (a.valueDate !== b.valueDate ? (a.valueDate < b.valueDate ? -1 : 1) : a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0));
   return {
     project: known.project,
-    approvals: latest !== null && latest.valueDate <= valueDate ? [{ stage: latest.stage, valueDate: latest.valueDate }] : [],
+    approvals,
     approvedTotal: known.approvedTotal,
     version: known.version,
     valueDateLimit: known.valueDateLimit,
@@ -55,19 +66,28 @@ export function createDecisionStates(limit: number) {
       // A project's code may have been given to another since (the map outlives evicted entries).
       return known !== undefined && ('id' in ref || known.project.code === ref.code) ? known : undefined;
     },
-    /** The inputs read from the database for a request, with the project's latest approval. */
-    remember(inputs: DecisionInputs, latest: PolicyApproval | null): KnownProject {
+    /**
+     * The inputs read from the database for a request about `stage`, with the project's latest
+     * approval: they say whether that stage is approved now.
+     */
+    remember(inputs: DecisionInputs, latest: PolicyApproval | null, stage: string | null): KnownProject {
+      const before = byId.get(inputs.project.id);
+      const approved = before?.approved ?? new Map<string, string>();
+      if (approved.size >= APPROVED_STAGES_LIMIT) approved.clear();
+      for (const a of inputs.approvals) approved.set(a.stage, a.valueDate);
+      if (stage !== null && !inputs.approvals.some((a) => a.stage === stage)) approved.delete(stage);
       const known: KnownProject = {
-        project: inputs.project, approvedTotal: inputs.approvedTotal, version: inputs.version, valueDateLimit: inputs.valueDateLimit, latest,
+        project: inputs.project, approvedTotal: inputs.approvedTotal, version: inputs.version, valueDateLimit: inputs.valueDateLimit, latest, approved,
       };
       byId.set(known.project.id, known);
       if (idOfCode.size >= limit) idOfCode.clear();
       idOfCode.set(known.project.code, known.project.id);
       return known;
     },
-    /** The project once this process's decision on `inputs` committed. */
-    decided(inputs: DecisionInputs, after: ProjectAfter): void {
-      this.remember({ ...inputs, approvedTotal: after.approvedTotal }, after.latest);
+    /** The project once this process's decision on `inputs` committed; `approved`: the stage it approved. */
+    decided(inputs: DecisionInputs, after: ProjectAfter, stage: string | null, approved: PolicyApproval | null): void {
+      const known = this.remember({ ...inputs, approvedTotal: after.approvedTotal }, after.latest, stage);
+      if (approved !== null) known.approved.set(approved.stage, approved.valueDate);
     },
     /** Forget a project (its inputs changed under a decision that read them). */
     forget(projectId: string): void {
@@ -76,3 +96,26 @@ export function createDecisionStates(limit: number) {
   };
 }
 export type DecisionStates = ReturnType<typeof createDecisionStates>;
+
+/**
+ * One decision at a time per project in this process (`take` resolves when the key's earlier
+ * holders let go): decisions of one project would otherwise find each other's approvals under the
+ * lock and evaluate again, each retry a round trip. The database's lock still orders instances.
+ */
+export function createTurns() {
+  const tails = new Map<string, Promise<void>>();
+  return async function take(key: string): Promise<() => void> {
+    const previous = tails.get(key);
+    let letGo = (): void => undefined;
+    const mine = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    const tail = previous === undefined ? mine : previous.then(() => mine);
+    tails.set(key, tail);
+    if (previous !== undefined) await previous;
+    return () => {
+      letGo();
+      if (tails.get(key) === tail) tails.delete(key);
+    };
+  };
+}
