@@ -75,7 +75,7 @@ export async function tableCounts(url: string): Promise<{ memberships: number; a
 /** The SQL and parameters that loadRoster sends, captured from the real function (no copy to drift). */
 function rosterQuery(projectId: string): { sql: string; params: unknown[] } {
   let captured: SQL | undefined;
-  const capture = { execute: async (query: SQL) => { captured = query; return { rows: [{ version: '0', rows: [] }] }; } };
+  const capture = { execute: async (query: SQL) => { captured = query; return { rows: [{ version: '0', assignments: [], memberships: [], history: [], corrections: [] }] }; } };
   void loadRoster(capture as unknown as Executor, projectId, 'Asia/Jakarta');
   if (!captured) throw new Error('loadRoster sent no query');
   const { sql, params } = new PgDialect().sqlToQuery(captured);
@@ -100,9 +100,11 @@ export async function probeRosterQuery(url: string, projectId: string, runs = 30
     let rows = 0;
     for (let i = 0; i < runs; i++) {
       const started = performance.now();
-      const result = await client.query<{ rows: unknown[] }>(sql, params);
+      const result = await client.query<{ assignments: unknown[] | null; memberships: unknown[] | null }>(sql, params);
       times.push(performance.now() - started);
-      rows = result.rows[0]?.rows.length ?? 0;
+      // loadRosters' columns (since policy version 2): assignments and memberships, a row each.
+      const [row] = result.rows;
+      rows = (row?.assignments?.length ?? 0) + (row?.memberships?.length ?? 0);
     }
     const { rows: [plan] } = await client.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${sql}`, params);
     times.sort((a, b) => a - b);
