@@ -33,16 +33,18 @@ export interface ProjectAfter {
 /**
  * The inputs a request (stage, value date) would read, were the project still as remembered:
  * gerbang_decision_inputs' document with the same keys, so that the database's jsonb equality can
- * judge it. It assumes the stage is not approved yet (a fresh stage, the usual request); an
- * approved one, or a value date before the latest approval, reads differently and costs the
- * round trip that shows it.
+ * judge it: the stage's own approval when it was seen approved, and the latest approval when it
+ * is on or before the value date. What the memory cannot know (an approval made elsewhere, a
+ * value date before the latest approval) reads differently and costs the round trip that shows it.
  */
 export function expectedInputs(known: KnownProject, stage: string | null, valueDate: string): DecisionInputs {
   const { latest } = known;
   const approvals: PolicyApproval[] = [];
   const own = stage === null ? undefined : known.approved.get(stage);
   if (stage !== null && own !== undefined) approvals.push({ stage, valueDate: own });
-  if (latest !== null && latest.valueDate <= valueDate && latest.stage !== stage) approvals.push({ stage: latest.stage, valueDate: latest.valueDate });
+  if (latest !== null && latest.valueDate <= valueDate && !(own !== undefined && latest.stage === stage)) {
+    approvals.push({ stage: latest.stage, valueDate: latest.valueDate });
+  }
   // The database orders them by value date, then stage (its collation; a tie it orders otherwise costs a round trip).
   approvals.sort((a, b) => (a.valueDate !== b.valueDate ? (a.valueDate < b.valueDate ? -1 : 1) : a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0));
   return {
