@@ -2,7 +2,7 @@
 // and the server's peak RSS. The server runs as its own process (`node src/server.ts`) on a scratch
 // database, so the numbers are the service's own, not the load generator's.
 //
-//   node bench/import-memberships.ts [--records 100000] [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+//   node bench/import-memberships.ts [--records 100000] [--config production|development] [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 //
 // Steps: NDJSON import of N new NIKs (inserts), then CSV of the same NIKs with a newer asOf and
 // another status (updates with history), then the same CSV again (all unchanged).
@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mintToken } from '../src/auth-tokens.ts';
 import { devAuthJwk } from '../src/keys.ts';
+import { startProductionSurroundings } from './production.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -99,7 +100,7 @@ export async function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): Promise
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
-async function main(N: number, adminUrl: string): Promise<void> {
+async function main(N: number, adminUrl: string, config: 'production' | 'development'): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'gerbang-bench-'));
   const database = `gerbang_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -114,7 +115,14 @@ async function main(N: number, adminUrl: string): Promise<void> {
   await writeLines(csvFile, csvLines(N));
 
   const port = await freePort();
-  const env = { ...process.env, NODE_ENV: 'development', DATABASE_URL: url.toString(), PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(await freePort()), DATA_DIR: work, LOG_LEVEL: 'warn' };
+  // Production (the default): as a city deploys it (bench/production.ts: NODE_ENV=production, tokens
+  // checked against a JWKS URL, key files, the live upstream's simulator).
+  const surroundings = config === 'production' ? await startProductionSurroundings(work) : undefined;
+  const env = {
+    ...process.env, NODE_ENV: 'development', ...surroundings?.env,
+    DATABASE_URL: url.toString(), PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(await freePort()), DATA_DIR: work, LOG_LEVEL: 'warn',
+  };
+  console.log(`configuration: ${config}${surroundings ? ' (bench/production.ts: NODE_ENV=production, JWKS URL, BPJS_PROVIDER=http against the simulator)' : ''}`);
   // Started as `npm start` starts it (the same V8 flag).
   const server = spawn(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=512', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
@@ -126,7 +134,9 @@ async function main(N: number, adminUrl: string): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const pid = server.pid as number;
-    const token = await mintToken(await devAuthJwk(work), { sub: 'bench', roles: ['admin'] }, { issuer: 'gerbang-dev', audience: 'gerbang', rolesClaim: 'roles', opdClaim: 'opd' });
+    const bearer = surroundings
+      ? await surroundings.token(['admin'])
+      : `Bearer ${await mintToken(await devAuthJwk(work), { sub: 'bench', roles: ['admin'] }, { issuer: 'gerbang-dev', audience: 'gerbang', rolesClaim: 'roles', opdClaim: 'opd' })}`;
     console.log(`records: ${N}; server pid ${pid}; idle RSS ${(await procStatus(pid, 'VmRSS')).toFixed(1)} MiB`);
 
     const runs: Array<[string, string, string]> = [
@@ -143,7 +153,7 @@ async function main(N: number, adminUrl: string): Promise<void> {
       const merging = whenMergeStarts(admin, database);
       const res = await fetch(`${base}/v1/memberships/import`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': type, 'content-length': String(size) },
+        headers: { authorization: bearer, 'content-type': type, 'content-length': String(size) },
         body: Readable.toWeb(createReadStream(file)) as ReadableStream,
         duplex: 'half',
       } as RequestInit);
@@ -163,6 +173,7 @@ async function main(N: number, adminUrl: string): Promise<void> {
   } finally {
     server.kill('SIGTERM');
     await once(server, 'exit');
+    await surroundings?.close();
     await admin.query(`drop database if exists ${database} with (force)`);
     await admin.end();
     await rm(work, { recursive: true, force: true });
@@ -174,8 +185,10 @@ if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       records: { type: 'string', default: '100000' },
+      config: { type: 'string', default: 'production' },
       'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
     },
   });
-  await main(Number(values.records), values['admin-url'] as string);
+  if (values.config !== 'production' && values.config !== 'development') throw new Error('--config is production or development');
+  await main(Number(values.records), values['admin-url'] as string, values.config);
 }
