@@ -7,7 +7,7 @@
 // (another instance decided, a void, a roster edit) costs one round trip, never a wrong decision.
 import type { PolicyApproval } from '../policy/index.ts';
 import { WeightedLru } from './lru.ts';
-import type { DecisionInputs, ProjectHead, ProjectRef } from './repository.ts';
+import type { DecisionInputs, ProjectAfter, ProjectHead, ProjectRef } from './repository.ts';
 
 /** A project as its last decision or read left it. */
 export interface KnownProject {
@@ -23,12 +23,6 @@ export interface KnownProject {
 
 /** Stages remembered per project; beyond it the memory starts again (a miss costs a round trip). */
 const APPROVED_STAGES_LIMIT = 2_000;
-
-/** What a decision's statement says the project is once it commits. */
-export interface ProjectAfter {
-  approvedTotal: string;
-  latest: PolicyApproval | null;
-}
 
 /**
  * The inputs a request (stage, value date) would read, were the project still as remembered:
@@ -97,7 +91,6 @@ export function createDecisionStates(limit: number) {
     },
   };
 }
-export type DecisionStates = ReturnType<typeof createDecisionStates>;
 
 /**
  * One decision at a time per project in this process (`take` resolves when the key's earlier

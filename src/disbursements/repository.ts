@@ -185,7 +185,13 @@ export interface DecisionCheck {
   subscribed?: true;
   /** The statement wrote the decision; `after` is the project once it commits. */
   ok?: true;
-  after?: { approvedTotal: string; latest: PolicyApproval | null };
+  after?: ProjectAfter;
+}
+
+/** What a decision's statement says the project is once it commits (decision-state.ts remembers it). */
+export interface ProjectAfter {
+  approvedTotal: string;
+  latest: PolicyApproval | null;
 }
 
 const checkCall = (r: CheckRequest, expected: DecisionInputs | null, approveAmount: number | null, event: string): SQL => {
