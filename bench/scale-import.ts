@@ -1,14 +1,12 @@
 // One streamed import of N new membership records through POST /v1/memberships/import, against
 // the real server started as `npm start` starts it, on its own scratch database: wall time and
 // the server's peak RSS (VmHWM of the child, reset just before the upload).
-import { createReadStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { Readable } from 'node:stream';
 import { mintToken } from '../src/auth-tokens.ts';
 import { loadConfig } from '../src/config.ts';
 import { devAuthJwk } from '../src/keys.ts';
-import { ndjsonLines, procStatus, writeLines } from './import-memberships.ts';
+import { ndjsonLines, postFile, procStatus, writeLines } from './import-memberships.ts';
 import { createScratchDatabase } from './seed.ts';
 import { startServer } from './server.ts';
 
@@ -89,14 +87,7 @@ export async function measureImport(o: {
     let status: number;
     let body: string;
     try {
-      const res = await fetch(`${server.url}/v1/memberships/import`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson', 'content-length': String(size) },
-        body: Readable.toWeb(createReadStream(o.file)) as ReadableStream,
-        duplex: 'half',
-      } as RequestInit);
-      body = await res.text();
-      status = res.status;
+      ({ status, body } = await postFile(`${server.url}/v1/memberships/import`, { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, o.file));
     } finally {
       clearInterval(tracer);
     }
