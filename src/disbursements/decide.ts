@@ -8,6 +8,7 @@
 // chain's head last, so only the commit follows under it; commit without waiting for the disk, and
 // answer once the commit is durable (a flush shared with concurrent decisions).
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import { appendAudit, auditAppendCall, auditEventOf, type AuditEntry } from '../audit/append.ts';
 import type { AppContext } from '../context.ts';
 import { createWalFlusher, type Executor } from '../db/client.ts';
@@ -285,6 +286,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
       let providerFailure: ProviderFailure | null = null;
       let inputs: DecisionInputs | null = null;
       let guessed = false;
+      let ownLockWaits = 0;
       // This project's turn in this process, from the inputs to the stored decision (not while the
       // upstream refreshes, nor while the commit is flushed).
       const turnKey = 'id' in ref ? ref.id : (states.find(ref)?.project.id ?? `code:${ref.code}`);
@@ -298,6 +300,12 @@ export function createDecider(ctx: AppContext, gate: Gate) {
             guessed = true;
           } else {
             const read = await readDecision(db, { ...request, ref });
+            if (!read.locked && ownLockWaits > 0) {
+              // Most likely this request's own failed statement: see OWN_LOCK_WAITS.
+              ownLockWaits--;
+              await setTimeout(OWN_LOCK_WAIT_MS);
+              continue;
+            }
             if (!read.locked) throw inProgress();
             if (read.idem) return answerStored(meta, read.idem, requestHash);
             if (valueDate < today) throw pastValueDate(today);
@@ -341,6 +349,7 @@ export function createDecider(ctx: AppContext, gate: Gate) {
           if (!raced(err)) throw err;
           inputs = null;
           states.forget(project.id);
+          ownLockWaits = OWN_LOCK_WAITS;
           continue;
         }
         const { check, appended } = outcome;
@@ -374,6 +383,16 @@ export function createDecider(ctx: AppContext, gate: Gate) {
 
   return { decide };
 }
+
+/**
+ * A statement that fails outside a transaction lets go of its locks only once PostgreSQL has
+ * aborted it, which it does after it has sent the error: the read that follows a raced statement
+ * (on another pooled connection) may still find the key's advisory lock held by that very
+ * statement. No other request of this process holds the key (inFlight), so the read waits for it,
+ * up to 20 x 5 ms, before answering IDEMPOTENCY_IN_PROGRESS (then another process holds the key).
+ */
+const OWN_LOCK_WAITS = 20;
+const OWN_LOCK_WAIT_MS = 5;
 
 /** A unique key refused an approval or an idempotency key that committed meanwhile. */
 const raced = (err: unknown): boolean =>
