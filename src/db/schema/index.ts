@@ -14,6 +14,7 @@ export * from './idempotency-keys.ts';
 export * from './audit-events.ts';
 export * from './audit-head.ts';
 export * from './decision-evidence.ts';
+export * from './project-approved-totals.ts';
 export * from './project-roster-versions.ts';
 export * from './holidays.ts';
 export * from './access-log.ts';
