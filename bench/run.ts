@@ -19,7 +19,9 @@
 //
 // Environment: BENCH_DATABASE_URL (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres),
 // BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 10), BENCH_WARMUP
-// (seconds, default 3), BENCH_WORKERS (default 1000), BENCH_PROJECTS (default 60), BENCH_ONLY (comma
+// (seconds, default 10: for 7-8 s after a start the decisions fill the 60 projects' rosters and
+// memos, the heap grows from about 40 to 230 MB and GC pauses take 1.6 s of the first 10 s against
+// 0.35 s of any later 10 s, so a 3 s warm-up left that in the first run), BENCH_WORKERS (default 1000), BENCH_PROJECTS (default 60), BENCH_ONLY (comma
 // list of baseline,compliance,decision), BENCH_SCALE=1 (then the scale bench, bench/scale.ts).
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -37,7 +39,7 @@ const env = process.env;
 const adminUrl = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const duration = Number(env.BENCH_DURATION ?? 10);
 const connections = Number(env.BENCH_CONNECTIONS ?? 10);
-const warmup = Number(env.BENCH_WARMUP ?? 3);
+const warmup = Number(env.BENCH_WARMUP ?? 10);
 const workers = Number(env.BENCH_WORKERS ?? 1000);
 const projectCount = Number(env.BENCH_PROJECTS ?? 60);
 const only = new Set((env.BENCH_ONLY ?? 'baseline,compliance,decision').split(','));
