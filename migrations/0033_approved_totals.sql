@@ -11,6 +11,13 @@ CREATE TABLE "project_approved_totals" (
 --> statement-breakpoint
 ALTER TABLE "project_approved_totals" ADD CONSTRAINT "project_approved_totals_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE no action ON UPDATE no action;
 --> statement-breakpoint
+-- An approved stage's amount: its own, or its decision's for a row without one (written before
+-- migration 0028, or by hand).
+CREATE OR REPLACE FUNCTION gerbang_stage_amount(p_amount bigint, p_disbursement uuid)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT coalesce(p_amount, (SELECT d.amount FROM disbursements d WHERE d.id = p_disbursement), 0)
+$$;
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION gerbang_keep_approved_total() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -18,15 +25,13 @@ BEGIN
     DELETE FROM project_approved_totals;
     RETURN NULL;
   END IF;
-  -- A row without an amount (written before migration 0028, or by hand) counts its decision's.
   IF TG_OP IN ('DELETE', 'UPDATE') THEN
-    UPDATE project_approved_totals
-      SET total = total - coalesce(OLD.amount, (SELECT d.amount FROM disbursements d WHERE d.id = OLD.disbursement_id), 0)
+    UPDATE project_approved_totals SET total = total - gerbang_stage_amount(OLD.amount, OLD.disbursement_id)
       WHERE project_id = OLD.project_id;
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     INSERT INTO project_approved_totals AS t (project_id, total)
-      VALUES (NEW.project_id, coalesce(NEW.amount, (SELECT d.amount FROM disbursements d WHERE d.id = NEW.disbursement_id), 0))
+      VALUES (NEW.project_id, gerbang_stage_amount(NEW.amount, NEW.disbursement_id))
       ON CONFLICT (project_id) DO UPDATE SET total = t.total + excluded.total;
   END IF;
   RETURN NULL;
@@ -41,7 +46,7 @@ CREATE TRIGGER approved_stages_total_truncate AFTER TRUNCATE ON approved_stages
 --> statement-breakpoint
 -- What the projects have approved so far (the sum gerbang_approved_total made until now).
 INSERT INTO project_approved_totals (project_id, total)
-  SELECT s.project_id, sum(coalesce(s.amount, (SELECT d.amount FROM disbursements d WHERE d.id = s.disbursement_id), 0))
+  SELECT s.project_id, sum(gerbang_stage_amount(s.amount, s.disbursement_id))
   FROM approved_stages s GROUP BY s.project_id;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION gerbang_approved_total(p_project uuid)
@@ -52,3 +57,5 @@ END;
 $$;
 --> statement-breakpoint
 GRANT SELECT, INSERT, UPDATE, DELETE ON project_approved_totals TO gerbang_app;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION gerbang_stage_amount(bigint, uuid) TO gerbang_app;

@@ -27,17 +27,17 @@ export function forecastInputs(db: Executor, f: { opdCode: string | null; today:
         'regPremiumPaid', r.premium_paid::text, 'regPremiumRequired', r.premium_required::text,
         'regVerifiedAtMs', (extract(epoch from r.verified_at) * 1000)::float8),
       'approvals', coalesce(s.approvals, '[]'::json),
-      'approvedTotal', coalesce(s.approved_total, 0)::text,
+      'approvedTotal', coalesce(t.total, 0)::text,
       'version', coalesce(v.version::text, '0'),
       'valueDateLimit', (coalesce(p.maintenance_end_date, p.end_date) + 365)::text) as inputs,
       p.end_date::text as "endDate"
     from projects p join contractors c on c.id = p.contractor_id
       left join project_registrations r on r.registration_number = p.bpjs_registration_number
       left join project_roster_versions v on v.project_id = p.id
+      -- The total gerbang_approved_total reads (migration 0033), kept by the triggers on approved_stages.
+      left join project_approved_totals t on t.project_id = p.id
       left join (
-        select s.project_id, json_agg(json_build_object('stage', s.stage, 'valueDate', s.value_date) order by s.value_date, s.stage) as approvals,
-          -- As gerbang_approved_total (migration 0029): the approval's own amount, its decision's for a row without one.
-          sum(coalesce(s.amount, (select d.amount from disbursements d where d.id = s.disbursement_id))) as approved_total
+        select s.project_id, json_agg(json_build_object('stage', s.stage, 'valueDate', s.value_date) order by s.value_date, s.stage) as approvals
         from approved_stages s group by s.project_id) s on s.project_id = p.id
     where ${f.opdCode === null ? sql`true` : sql`p.opd_code = ${f.opdCode}`}
       and coalesce(p.maintenance_end_date, p.end_date) + 365 >= ${f.today}::date`);
