@@ -32,4 +32,8 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
 # 16 MiB keeps the idle process near 190 MB RSS instead of 275 MB at no measurable cost in throughput.
 # A 512 MiB old space (the caches are bounded well below it: 250,000 roster rows, 300,000 results)
 # makes V8 collect before it grows: idle 153 MB, a 1,000,000-row import peaks at 180-213 MB.
-CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=512", "--liftoff-only", "src/server.ts"]
+# No allocation-site pretenuring: V8 otherwise learns, while the first decisions fill the roster
+# caches, to allocate each request's objects straight into the old space, which then needs a full
+# collection every 6-8 s under load (12-25 ms pauses, 30-150 ms of marking on the main thread): the
+# decision p99 in `npm run bench` went from 36-50 ms to 25-39 ms without it (README, Performance).
+CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=512", "--no-allocation-site-pretenuring", "--liftoff-only", "src/server.ts"]

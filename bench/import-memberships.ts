@@ -22,6 +22,7 @@ import pg from 'pg';
 import { mintToken } from '../src/auth-tokens.ts';
 import { devAuthJwk } from '../src/keys.ts';
 import { startProductionSurroundings } from './production.ts';
+import { START_FLAGS } from './server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -146,8 +147,8 @@ async function main(N: number, adminUrl: string, config: 'production' | 'develop
     DATABASE_URL: url.toString(), PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(await freePort()), DATA_DIR: work, LOG_LEVEL: 'warn',
   };
   console.log(`configuration: ${config}${surroundings ? ' (bench/production.ts: NODE_ENV=production, JWKS URL, BPJS_PROVIDER=http against the simulator)' : ''}`);
-  // Started as `npm start` starts it (the same V8 flag).
-  const server = spawn(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=512', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Started as `npm start` starts it (the same V8 flags).
+  const server = spawn(process.execPath, [...START_FLAGS, 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {

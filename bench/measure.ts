@@ -12,7 +12,7 @@ export interface BenchRequest {
 
 interface AutocannonResult {
   requests: { average: number };
-  latency: { p50: number; p99: number };
+  latency: { p50: number; p90: number; p97_5: number; p99: number; max: number };
   statusCodeStats: Record<string, { count: number }>;
   errors: number;
   timeouts: number;
@@ -64,7 +64,8 @@ export async function runScenario(url: string, scenario: Scenario, o: { duration
     runs.push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 });
     for (const [status, { count }] of Object.entries(r.statusCodeStats)) statuses[status] = (statuses[status] ?? 0) + count;
     failures += r.errors + r.timeouts;
-    process.stdout.write(`  ${o.label ?? `run ${i + 1}`}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms\n`);
+    // p90, p97.5 and the maximum show whether a p99 comes from a broad tail or from a few stalls.
+    process.stdout.write(`  ${o.label ?? `run ${i + 1}`}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms (p90 ${r.latency.p90}, p97.5 ${r.latency.p97_5}, max ${r.latency.max})\n`);
   }
   const unexpected = failures + Object.entries(statuses).reduce((n, [status, count]) => (Number(status) === scenario.expect ? n : n + count), 0);
   return {

@@ -37,7 +37,7 @@ import { coldLoop } from './scale-cold.ts';
 import { loadScale, probeRosterQuery, settle, tableCounts, type RosterProbe } from './scale-data.ts';
 import { measureImport, writeImportFile, type ImportFigures } from './scale-import.ts';
 import { createScratchDatabase, seedProject } from './seed.ts';
-import { benchTokens, startServer } from './server.ts';
+import { benchTokens, START_FLAGS, startServer } from './server.ts';
 
 const env = process.env;
 const adminUrl = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -155,7 +155,7 @@ async function latency(): Promise<{ compared: Compared[]; a: PhaseInfo; b: Phase
     // One after the other: the first creates the development keys in dataDir, the second reads them.
     const server = await startServer({ root, databaseUrl: scratch.url, dataDir });
     onCleanup(() => server.stop());
-    process.stdout.write(`phase ${label}: server \`node --max-semi-space-size=16 --max-old-space-size=512 src/server.ts\` (pid ${server.pid}) on ${server.url}\n`);
+    process.stdout.write(`phase ${label}: server \`node ${START_FLAGS.join(' ')} src/server.ts\` (pid ${server.pid}) on ${server.url}\n`);
     return { label, scratch, project, server, loadSeconds, niks: await projectNiks(scratch.url, project.id) };
   };
   const A = await setup('A');

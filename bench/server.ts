@@ -1,11 +1,17 @@
 // The real server in a child process, as it runs in production: `node src/server.ts`.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { mintToken } from '../src/auth-tokens.ts';
 import { loadConfig } from '../src/config.ts';
 import { devAuthJwk } from '../src/keys.ts';
+
+/** The V8 flags of `npm start` (package.json), so that every bench runs the server as it is deployed. */
+export const START_FLAGS: readonly string[] = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
+).scripts.start.split(/\s+/).filter((t) => t.startsWith('--'));
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -22,7 +28,7 @@ export async function startServer(o: { root: string; databaseUrl: string; dataDi
   const port = await freePort();
   const metricsPort = await freePort();
   // The same V8 flags as `npm start`; BENCH_NODE_FLAGS adds more (e.g. --cpu-prof to profile).
-  const flags = ['--max-semi-space-size=16', '--max-old-space-size=512', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  const flags = [...START_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const env: Record<string, string | undefined> = {
     ...process.env,
     NODE_ENV: 'development',
