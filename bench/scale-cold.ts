@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { BenchRequest } from './measure.ts';
 
 export interface RunFigures {
-  /** Requests per second of wall time, the change before each included. */
+  /** Requests per second of the loop's own time (in turns, not the other phase's), the change before each included. */
   rps: number;
   p50: number;
   p99: number;
@@ -30,33 +30,53 @@ export async function coldLoop(baseUrl: string, databaseUrl: string, o: { reques
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'gerbang-bench-cold' });
   await client.connect();
   let turn = 0;
-  return {
-    /** Change, request, measure the request, for `seconds`. */
-    async run(seconds: number): Promise<RunFigures> {
-      const latencies: number[] = [];
-      const bumps: number[] = [];
-      let unexpected = 0;
-      const started = performance.now();
-      const until = started + seconds * 1000;
-      while (performance.now() < until) {
-        if (o.change !== false) {
-          const nik = o.niks[turn++ % o.niks.length] as string;
-          const bumpStarted = performance.now();
-          await client.query('update memberships set as_of = as_of where nik = $1', [nik]);
-          bumps.push(performance.now() - bumpStarted);
-        }
-        const req = o.request.setupRequest ? o.request.setupRequest(o.request) : o.request;
-        const requestStarted = performance.now();
-        const res = await fetch(`${baseUrl}${req.path}`, { method: req.method, headers: req.headers ?? {}, ...(req.body !== undefined ? { body: req.body } : {}) });
-        await res.arrayBuffer();
-        latencies.push(performance.now() - requestStarted);
-        if (res.status !== o.expect) unexpected++;
-      }
-      const wall = (performance.now() - started) / 1000;
-      latencies.sort((a, b) => a - b);
-      bumps.sort((a, b) => a - b);
-      return { rps: latencies.length / wall, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count: latencies.length, bumpMs: percentile(bumps, 50), unexpected };
-    },
-    close: () => client.end(),
+  const figures = () => ({ latencies: [] as number[], bumps: [] as number[], unexpected: 0, busyMs: 0 });
+  type Tally = ReturnType<typeof figures>;
+  /** One change (unless `change: false`) and one request, tallied. */
+  async function step(t: Tally): Promise<void> {
+    const stepStarted = performance.now();
+    if (o.change !== false) {
+      const nik = o.niks[turn++ % o.niks.length] as string;
+      await client.query('update memberships set as_of = as_of where nik = $1', [nik]);
+      t.bumps.push(performance.now() - stepStarted);
+    }
+    const req = o.request.setupRequest ? o.request.setupRequest(o.request) : o.request;
+    const requestStarted = performance.now();
+    const res = await fetch(`${baseUrl}${req.path}`, { method: req.method, headers: req.headers ?? {}, ...(req.body !== undefined ? { body: req.body } : {}) });
+    await res.arrayBuffer();
+    const now = performance.now();
+    t.latencies.push(now - requestStarted);
+    t.busyMs += now - stepStarted;
+    if (res.status !== o.expect) t.unexpected++;
+  }
+  /** Requests per second of this loop's own time (the change before each included). */
+  const summary = (t: Tally): RunFigures => {
+    t.latencies.sort((a, b) => a - b);
+    t.bumps.sort((a, b) => a - b);
+    return { rps: t.latencies.length / (t.busyMs / 1000), p50: percentile(t.latencies, 50), p99: percentile(t.latencies, 99), count: t.latencies.length, bumpMs: percentile(t.bumps, 50), unexpected: t.unexpected };
   };
+  return { figures, step, summary, close: () => client.end() };
+}
+export type ColdLoop = Awaited<ReturnType<typeof coldLoop>>;
+
+/**
+ * Two loops (phase A and phase B) for `seconds`, request by request in turns (A B, B A, ...), so
+ * that whatever this machine does meanwhile falls on both alike. Taken 10 s at a time, one phase
+ * after the other, a single connection's p50 moved between about 3 and 10 ms from one run to the
+ * next on the same phase (bench:scale, 7 December 2026): a run's mode, not the phase, decided it.
+ */
+export async function runInTurns(a: ColdLoop, b: ColdLoop, seconds: number): Promise<{ a: RunFigures; b: RunFigures }> {
+  const ta = a.figures();
+  const tb = b.figures();
+  const until = performance.now() + seconds * 1000;
+  for (let i = 0; performance.now() < until; i++) {
+    if (i % 2 === 0) {
+      await a.step(ta);
+      await b.step(tb);
+    } else {
+      await b.step(tb);
+      await a.step(ta);
+    }
+  }
+  return { a: a.summary(ta), b: b.summary(tb) };
 }

@@ -3,8 +3,11 @@
 // 1. Decision latency with big tables. Phase A: a scratch database holding only a project of
 //    1,000 workers and their memberships. Phase B: a second one seeded the same way, then loaded
 //    with 1,000,000 more memberships and a 10,000-worker roster on another project, VACUUM
-//    (ANALYZE)d. Each has its own server process, started alike; the phases are measured in turns,
-//    run by run (A B, B A, A B), so other work on these 2 cores falls on both. Paths measured:
+//    (ANALYZE)d. Each has its own server process, started alike in the production configuration
+//    (bench/production.ts: NODE_ENV=production, keys from a JWKS URL, BPJS_PROVIDER=http against the
+//    simulator, which should get no call: the data is fresh), with npm start's V8 flags; the phases
+//    are measured in turns, run by run (A B, B A, A B), so other work on these 2 cores falls on
+//    both. Paths measured:
 //    - warm decisions: POST /v1/disbursements as in `npm run bench` (autocannon, 10 connections,
 //      a warm-up, 3 runs, medians). The roster is cached per roster version, so these never read
 //      the 1,000 rows: they show that nothing else on the path grew with the tables;
@@ -12,6 +15,9 @@
 //      change to one of the project's memberships before each request (bench/scale-cold.ts), so
 //      each request reloads the roster (assignments joined to memberships: the indexes are used);
 //    - the roster query alone (its median time and how its plan reads memberships).
+//    The one-connection paths take the phases request by request in turns (A B, B A, ...) rather
+//    than run by run: a single connection's p50 switched between about 3 and 10 ms from one 10 s
+//    run to the next on either phase, whatever the table size.
 //    Target: phase B's p50 and p99 of each decision path within 1.3x of phase A's.
 // 2. Importing 1,000,000 new memberships as streamed NDJSON through POST /v1/memberships/import,
 //    into an empty scratch database, with the server started as `npm start` starts it, once
@@ -33,11 +39,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runScenario, type BenchRequest } from './measure.ts';
-import { coldLoop } from './scale-cold.ts';
+import { coldLoop, runInTurns, type ColdLoop, type RunFigures } from './scale-cold.ts';
 import { loadScale, probeRosterQuery, settle, tableCounts, type RosterProbe } from './scale-data.ts';
 import { measureImport, writeImportFile, type ImportFigures } from './scale-import.ts';
+import { startProductionSurroundings } from './production.ts';
 import { createScratchDatabase, seedProject } from './seed.ts';
-import { benchTokens, START_FLAGS, startServer } from './server.ts';
+import { START_FLAGS, startServer } from './server.ts';
 
 const env = process.env;
 const adminUrl = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -131,13 +138,17 @@ interface PhaseInfo {
 }
 
 /**
- * Both phases are measured in turns, run by run, each against its own database and server
- * process (started alike), so a change in the machine's load (other engineers' tests on these 2
- * cores) falls on both phases instead of on whichever ran second.
+ * Both phases are measured in turns (run by run at 10 connections, request by request at one),
+ * each against its own database and server process (started alike), so a change in the machine's
+ * load (other engineers' tests on these 2 cores) falls on both phases instead of on whichever ran
+ * second.
  */
 async function latency(): Promise<{ compared: Compared[]; a: PhaseInfo; b: PhaseInfo; loadSeconds: number }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gerbang-scale-'));
   onCleanup(() => rm(dataDir, { recursive: true, force: true }));
+  // Both servers as a city deploys them: the identity provider's JWKS, key files, the live upstream.
+  const surroundings = await startProductionSurroundings(dataDir);
+  onCleanup(() => surroundings.close());
   const setup = async (label: 'A' | 'B') => {
     guard();
     const scratch = await createScratchDatabase(adminUrl);
@@ -152,17 +163,17 @@ async function latency(): Promise<{ compared: Compared[]; a: PhaseInfo; b: Phase
     } else {
       await settle(scratch.url);
     }
-    // One after the other: the first creates the development keys in dataDir, the second reads them.
-    const server = await startServer({ root, databaseUrl: scratch.url, dataDir });
+    const server = await startServer({ root, databaseUrl: scratch.url, dataDir, env: surroundings.env });
     onCleanup(() => server.stop());
-    process.stdout.write(`phase ${label}: server \`node ${START_FLAGS.join(' ')} src/server.ts\` (pid ${server.pid}) on ${server.url}\n`);
+    process.stdout.write(`phase ${label}: server \`node ${START_FLAGS.join(' ')} src/server.ts\` (pid ${server.pid}) on ${server.url}, NODE_ENV=production, JWKS from a URL, BPJS_PROVIDER=http (simulator)\n`);
     return { label, scratch, project, server, loadSeconds, niks: await projectNiks(scratch.url, project.id) };
   };
   const A = await setup('A');
   const B = await setup('B');
   process.stdout.write(`MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX ?? 'unset'}; ${cpus().length} CPUs, load generator in this process\n`);
 
-  const { finance, opd } = await benchTokens(dataDir);
+  const { finance, opd } = await surroundings.tokens();
+  surroundings.resetUpstreamCalls();
 
   // As in bench/run.ts: a new Idempotency-Key per request, random TERMIN_n stages.
   const decision = (projectId: string): BenchRequest => ({
@@ -201,33 +212,57 @@ async function latency(): Promise<{ compared: Compared[]; a: PhaseInfo; b: Phase
 
   const warmDecisions = (p: typeof A, seconds: number, label: string) =>
     runScenario(p.server.url, { name: 'decision', title: 'warm decision', request: decision(p.project.id), expect: 201 }, { duration: seconds, connections, warmup: 0, runs: 1, label });
-  const cold = (request: (projectId: string) => BenchRequest, expect: number, change = true) => {
-    const loops = new Map<string, Awaited<ReturnType<typeof coldLoop>>>();
-    return async (p: typeof A, seconds: number, label: string) => {
-      let loop = loops.get(p.label);
-      if (!loop) {
-        loop = await coldLoop(p.server.url, p.scratch.url, { request: request(p.project.id), expect, niks: p.niks, change });
-        loops.set(p.label, loop);
-        onCleanup(loop.close);
-      }
-      const r = await loop.run(seconds);
-      process.stdout.write(`  ${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.count} requests${change ? `; the change before each: median ${r.bumpMs.toFixed(2)} ms` : ''})\n`);
-      return change ? r : { ...r, bumpMs: undefined };
+  /**
+   * The one-connection paths: both phases in one loop, request by request in turns (scale-cold.ts
+   * runInTurns), each run 2 x BENCH_DURATION so that each phase still gets about BENCH_DURATION.
+   */
+  const compareInTurns = async (title: string, request: (projectId: string) => BenchRequest, expect: number, change = true): Promise<Compared> => {
+    process.stdout.write(`\n${title}: warm-up ${2 * warmup} s, then 3 runs of ${2 * duration} s, phases A and B request by request in turns\n`);
+    const loop = async (p: typeof A): Promise<ColdLoop> => {
+      const l = await coldLoop(p.server.url, p.scratch.url, { request: request(p.project.id), expect, niks: p.niks, change });
+      onCleanup(l.close);
+      return l;
     };
+    const la = await loop(A);
+    const lb = await loop(B);
+    const line = (label: string, r: RunFigures): string =>
+      `  ${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.count} requests${change ? `; the change before each: median ${r.bumpMs.toFixed(2)} ms` : ''})\n`;
+    if (warmup > 0) {
+      guard();
+      const w = await runInTurns(la, lb, 2 * warmup);
+      process.stdout.write(line('A warm-up', w.a) + line('B warm-up', w.b));
+    }
+    const c: Compared = { title, a: [], b: [], loadA: [], loadB: [], unexpected: 0 };
+    const bumps: Record<'A' | 'B', number[]> = { A: [], B: [] };
+    for (let round = 0; round < 3; round++) {
+      guard();
+      const l = load1();
+      const r = await runInTurns(la, lb, 2 * duration);
+      process.stdout.write(line(`A run ${round + 1} (load ${l.toFixed(1)})`, r.a) + line(`B run ${round + 1}`, r.b));
+      c.a.push(r.a);
+      c.b.push(r.b);
+      c.loadA.push(l);
+      c.loadB.push(l);
+      c.unexpected += r.a.unexpected + r.b.unexpected;
+      bumps.A.push(r.a.bumpMs);
+      bumps.B.push(r.b.bumpMs);
+    }
+    if (change) c.bumpMs = { a: median(bumps.A), b: median(bumps.B) };
+    return c;
   };
 
   const compared = [
     await compare(`warm decisions (POST /v1/disbursements, ${connections} connections)`, warmDecisions),
-    await compare('warm decisions, 1 connection (what a cold decision adds is the difference)', cold(decision, 201, false)),
-    await compare('cold decisions (a membership change committed before each; 1 connection)', cold(decision, 201)),
-    await compare('cold compliance reads (GET /v1/projects/{id}/compliance, the same way)', cold(compliance, 200)),
+    await compareInTurns('warm decisions, 1 connection (what a cold decision adds is the difference)', decision, 201, false),
+    await compareInTurns('cold decisions (a membership change committed before each; 1 connection)', decision, 201),
+    await compareInTurns('cold compliance reads (GET /v1/projects/{id}/compliance, the same way)', compliance, 200),
   ];
   const info = async (p: typeof A): Promise<PhaseInfo> => {
     const roster = await probeRosterQuery(p.scratch.url, p.project.id);
     process.stdout.write(`phase ${p.label}: roster query alone: median ${roster.medianMs.toFixed(2)} ms for ${roster.rows} rows; memberships read by ${roster.membershipsAccess}\n`);
     return { counts: await tableCounts(p.scratch.url), roster };
   };
-  process.stdout.write('\n');
+  process.stdout.write(`\nupstream calls during the scenarios: ${surroundings.upstreamCalls()} (0 expected: the memberships and registrations are fresh)\n`);
   return { compared, a: await info(A), b: await info(B), loadSeconds: B.loadSeconds };
 }
 
