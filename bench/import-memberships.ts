@@ -12,7 +12,6 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +21,7 @@ import pg from 'pg';
 import { mintToken } from '../src/auth-tokens.ts';
 import { devAuthJwk } from '../src/keys.ts';
 import { startProductionSurroundings } from './production.ts';
-import { START_FLAGS } from './server.ts';
+import { freePort, START_FLAGS } from './server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -46,15 +45,6 @@ export function* ndjsonLines(N: number): Generator<string> {
 export function* csvLines(N: number): Generator<string> {
   yield 'nik,kpj,name,status,programs,coverageStart,coverageEnd,segment,projectNumber,employerNpp,asOf\n';
   for (let i = 0; i < N; i++) yield `${nik(i)},2${pad(i, 10)},Pekerja ${i},INACTIVE,JKK|JKM,2025-01-01,2025-12-31,JAKON,900100,,2025-06-02T00:00:00Z\n`;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 /** CPU seconds (user and system) a process has used so far; NaN when it is gone or not ours to read. */

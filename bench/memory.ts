@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../src/auth-tokens.ts';
 import { devAuthJwk } from '../src/keys.ts';
-import { freePort } from './server.ts';
+import { freePort, START_FLAGS } from './server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { idle: { type: 'string', default: '30' }, requests: { type: 'string', default: '200' }, 'node-flags': { type: 'string', default: '' } } });
@@ -25,10 +25,9 @@ const idleSeconds = Number(values.idle);
 const decisions = Number(values.requests);
 const MB = 1024 * 1024;
 
-const startScript = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
 // --node-flags adds flags to npm start's, to try one before changing package.json (write
 // --node-flags=--flag: parseArgs takes a value starting with a dash only after '=').
-const nodeFlags = [...startScript.split(/\s+/).filter((w) => w.startsWith('--')), ...(values['node-flags'] ?? '').split(/\s+/).filter(Boolean)];
+const nodeFlags = [...START_FLAGS, ...(values['node-flags'] ?? '').split(/\s+/).filter(Boolean)];
 
 const status = (pid: number): { rss: number; hwm: number } => {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
