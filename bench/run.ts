@@ -21,8 +21,9 @@
 // BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 10), BENCH_WARMUP
 // (seconds, default 10: for 7-8 s after a start the decisions fill the 60 projects' rosters and
 // memos, the heap grows from about 40 to 230 MB and GC pauses take 1.6 s of the first 10 s against
-// 0.35 s of any later 10 s, so a 3 s warm-up left that in the first run), BENCH_WORKERS (default 1000), BENCH_PROJECTS (default 60), BENCH_ONLY (comma
-// list of baseline,compliance,decision), BENCH_SCALE=1 (then the scale bench, bench/scale.ts).
+// 0.35 s of any later 10 s, so a 3 s warm-up left that in the first run), BENCH_WORKERS (default
+// 1000), BENCH_PROJECTS (default 60), BENCH_ONLY (comma list of baseline,compliance,decision),
+// BENCH_SCALE=1 (then the scale bench, bench/scale.ts).
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

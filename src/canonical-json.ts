@@ -20,17 +20,14 @@ export function canonicalJson(value: unknown): string {
 /** SHA-256 hex of a text; the one-shot digest is twice as fast as createHash() for short texts. */
 export const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
-// The same output for values that came out of JSON.parse (plain objects, arrays, strings, finite
-// numbers, booleans, null), at twice the speed: keys sorted by UTF-16 code units (Array#sort's
-// default order), strings and numbers printed as JSON.stringify prints them. It knows nothing of
-// toJSON, cycles or boxed values, which parsed JSON never holds; the verifier uses it as a fast
-// path and re-checks any mismatch with canonicalJson.
+// canonicalJson's fast path: keys sorted by UTF-16 code units (Array#sort's default order), strings
+// and numbers printed as JSON.stringify prints them, which is how RFC 8785 prints them.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** A string as canonical JSON prints it. */
 export const quoteJsonString = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
 
 // Keys JS objects do not keep in insertion order (array indices come first, numerically) or that
-// a plain object cannot hold as data: such objects take the slow path (the package, or buildCanonical).
+// a plain object cannot hold as data: such objects go to the package.
 const SPECIAL_KEY = /^(?:0|[1-9]\d*|__proto__)$/;
 const UNSORTABLE = Symbol('unsortable');
 
@@ -78,40 +75,4 @@ function sortedCopy(value: unknown): unknown {
     out[key] = item;
   }
   return out;
-}
-
-function buildCanonical(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return quoteJsonString(value);
-    case 'number':
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + buildCanonical(value[i]);
-        return `${out}]`;
-      }
-      const record = value as Record<string, unknown>;
-      const keys = Object.keys(record);
-      if (keys.length > 1) keys.sort();
-      let out = '{';
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as string;
-        out += `${i === 0 ? '' : ','}${quoteJsonString(key)}:${buildCanonical(record[key])}`;
-      }
-      return `${out}}`;
-    }
-    default:
-      throw new Error(`not a JSON value: ${typeof value}`);
-  }
-}
-
-/** canonicalJson for a parsed JSON value only: a sorted copy printed natively, or built by hand. */
-export function canonicalJsonOfParsed(value: unknown): string {
-  const sorted = sortedCopy(value);
-  return sorted === UNSORTABLE ? buildCanonical(value) : JSON.stringify(sorted);
 }

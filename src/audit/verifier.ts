@@ -1,10 +1,11 @@
-import { canonicalJsonOfParsed, quoteJsonString, sha256Hex } from '../canonical-json.ts';
+import { canonicalJson, quoteJsonString, sha256Hex } from '../canonical-json.ts';
 import { GENESIS_HASH, hashEvent, type AuditEvent } from './chain.ts';
 
-// Parsed JSON is hashed through the fast canonical form (canonicalJsonOfParsed); a mismatch is
-// always re-checked with `hashEvent` (the general canonicalJson), so the fast path is never the judge.
+// Stored rows are hashed with their top level written by hand (storedEventHasher); a mismatch is
+// always re-checked with `hashEvent` (canonicalJson over the whole event), so the hand-written text
+// is never the judge.
 
-/** The reference hash (the `canonicalize` package), or '' when the value cannot be canonicalised. */
+/** The hash over canonicalJson (the `canonicalize` package's text), or '' when the value cannot be canonicalised. */
 function referenceHash(unhashed: Record<string, unknown>): string {
   try {
     return hashEvent(unhashed as Omit<AuditEvent, 'hash'>);
@@ -16,12 +17,6 @@ function referenceHash(unhashed: Record<string, unknown>): string {
 /** SHA-256 hex of the canonical JSON of `event` without its `hash` member (any other member counts). */
 export function recomputeHash(event: Record<string, unknown>): string {
   const { hash: _hash, ...rest } = event;
-  try {
-    const fast = sha256Hex(canonicalJsonOfParsed(rest));
-    if (fast === event.hash) return fast;
-  } catch {
-    // fall through to the reference implementation
-  }
   return referenceHash(rest);
 }
 
@@ -49,14 +44,14 @@ export function storedEventHasher(): (e: StoredEvent) => string {
   const canonicalActor = (text: string): string => {
     let canonical = actors.get(text);
     if (canonical === undefined) {
-      canonical = canonicalJsonOfParsed(JSON.parse(text));
+      canonical = canonicalJson(JSON.parse(text));
       if (actors.size < 10_000) actors.set(text, canonical);
     }
     return canonical;
   };
   return (e) => {
     try {
-      const text = `{"action":${quoteJsonString(e.action)},"actor":${canonicalActor(e.actorText)},"at":${quoteJsonString(e.at)},"data":${canonicalJsonOfParsed(e.data)},"entityId":${quoteJsonString(e.entityId)},"entityType":${quoteJsonString(e.entityType)},"prevHash":${quoteJsonString(e.prevHash)},"requestId":${e.requestId === null ? 'null' : quoteJsonString(e.requestId)},"seq":${e.seq}}`;
+      const text = `{"action":${quoteJsonString(e.action)},"actor":${canonicalActor(e.actorText)},"at":${quoteJsonString(e.at)},"data":${canonicalJson(e.data)},"entityId":${quoteJsonString(e.entityId)},"entityType":${quoteJsonString(e.entityType)},"prevHash":${quoteJsonString(e.prevHash)},"requestId":${e.requestId === null ? 'null' : quoteJsonString(e.requestId)},"seq":${e.seq}}`;
       const fast = sha256Hex(text);
       if (fast === e.hash) return fast;
     } catch {

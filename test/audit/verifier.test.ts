@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, hashEvent, type AuditEvent } from '../../src/audit/chain.ts';
 import { findPersonalData, pseudonymizer } from '../../src/audit/pseudonym.ts';
 import { negotiateFormat } from '../../src/audit/routes.ts';
-import { canonicalJsonOfParsed as canonicalJson } from '../../src/canonical-json.ts';
+import { canonicalJson } from '../../src/canonical-json.ts';
 import { createChainVerifier, recomputeHash, storedEventHasher } from '../../src/audit/verifier.ts';
 import { runCli, writeTemp } from './support.ts';
 
