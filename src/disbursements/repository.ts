@@ -3,6 +3,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AppendedAudit } from '../audit/append.ts';
 import { preparedRows, rows, type Executor, utc } from '../db/client.ts';
+import { historyCoverage } from '../db/schema/membership-history.ts';
 import type { PolicyApproval } from '../policy/index.ts';
 import type { DecisionScope } from './access.ts';
 import type { Decision } from './decision.ts';
@@ -109,7 +110,7 @@ export async function loadRosters(db: Executor, projectIds: readonly string[], t
           m.segment, m.project_number, m.employer_npp, (extract(epoch from m.as_of) * 1000)::float8,
           (extract(epoch from m.updated_at) * 1000)::float8, m.coverage) order by m.nik, m.coverage)
           from memberships m join n on n.nik = m.nik), '[]'::json) as memberships,
-        coalesce((select json_agg(json_build_array(h.nik, h.coverage, h.record->>'coverageStart', h.record->>'coverageEnd') order by h.id)
+        coalesce((select json_agg(json_build_array(h.nik, ${historyCoverage('h')}, h.record->>'coverageStart', h.record->>'coverageEnd') order by h.id)
           from membership_history h join n on n.nik = h.nik
           where coalesce((h.record->>'found')::boolean, true) and h.record->>'status' = 'ACTIVE'), '[]'::json) as history,
         coalesce((select json_agg(json_build_array(c.id, c.assignment_id, a.nik, a.name,

@@ -4,11 +4,14 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { rows } from '../../src/db/client.ts';
 import { migratePostgres, migrationsFolder } from '../../src/db/migrate.ts';
+import { historyCoverage } from '../../src/db/schema/membership-history.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { databaseUrl } from '../helpers/database.ts';
 import { kpj, nik } from '../helpers/fixtures.ts';
@@ -92,7 +95,9 @@ describe('migration 0022: memberships keyed by (nik, coverage)', async () => {
     expect(keys).toEqual([
       { nik: nik(1), coverage: 'JAKON:900100' }, { nik: nik(2), coverage: 'PU:55501' }, { nik: nik(3), coverage: 'BPU' }, { nik: nik(4), coverage: '' },
     ]);
-    const history = (await client.query<{ coverage: string }>('select coverage from membership_history order by id')).rows.map((r) => r.coverage);
+    // Worked out from the record when read since migration 0035 (stored before it).
+    const history = (await rows<{ coverage: string }>(t.database.db, sql`select ${historyCoverage('h')} as coverage from membership_history h order by id`))
+      .map((r) => r.coverage);
     expect(history).toEqual(['JAKON:900100', 'JAKON:900100', 'PU:55501', 'PU:55501', 'BPU', 'BPU', '']);
   });
 
