@@ -4,7 +4,10 @@
 // Wall times on a shared machine move with its load; the CPU seconds much less.
 //
 //   node bench/import-profile.ts [--records 200000] [--phase js|sql|all]
-//   PERF=1 ...   records the backend with `perf record -g` during each merge (/tmp/import-<format>.perf)
+//   PERF=1 ...   records the backend with `perf record -g` while staging (/tmp/import-<format>-stage.perf)
+//                and during each merge (/tmp/import-<format>.perf)
+//   EXPLAIN=1 ... logs each merge statement's plan with its timings, buffers and WAL (auto_explain,
+//                 in the database server's log; the bench connects as a superuser)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
@@ -89,11 +92,21 @@ async function profileSql(adminUrl: string): Promise<void> {
           mark = now;
         };
         await createStaging(tx);
+        const stagePerf = process.env.PERF ? spawn('perf', ['record', '-g', '-o', `/tmp/import-${format}-stage.perf`, '-p', String(pid)], { stdio: 'ignore' }) : null;
         const staged = await stageRecords(database, tx, format, createReadStream(files[format]), { latestAllowed: Date.now() + 300_000 });
+        if (stagePerf) {
+          stagePerf.kill('SIGINT');
+          await new Promise((resolve) => stagePerf.on('exit', resolve));
+        }
         if (staged.errors.count > 0) throw staged.errors.toError();
         phase('read, check, stage');
         await prepareMerge(tx);
         phase('prepare');
+        if (process.env.EXPLAIN) {
+          await tx.execute(sql`load 'auto_explain'`);
+          await tx.execute(sql`select set_config('auto_explain.log_min_duration', '0', true), set_config('auto_explain.log_analyze', 'on', true),
+            set_config('auto_explain.log_buffers', 'on', true), set_config('auto_explain.log_wal', 'on', true)`);
+        }
         const perf = process.env.PERF ? spawn('perf', ['record', '-g', '-o', `/tmp/import-${format}.perf`, '-p', String(pid)], { stdio: 'ignore' }) : null;
         const counts = { inserted: 0, updated: 0, unchanged: 0, chunks: 0 };
         for (let after: readonly [string, string] = ['', '']; ;) {
