@@ -19,11 +19,11 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import pino from 'pino';
 import { openPostgres, rows, type Tx } from '../src/db/client.ts';
-import { CopyLines } from '../src/db/copy.ts';
+import { CopyRows } from '../src/db/copy.ts';
 import { migratePostgres } from '../src/db/migrate.ts';
 import { fastMembershipRecord } from '../src/memberships/fast-record.ts';
 import { importRecords } from '../src/memberships/input.ts';
-import { createStaging, mergeChunk, prepareMerge, stagingLine } from '../src/memberships/repository.ts';
+import { createStaging, mergeChunk, prepareMerge, stageRow } from '../src/memberships/repository.ts';
 import { stageRecords } from '../src/memberships/staging.ts';
 import { csvLines, ndjsonLines, writeLines } from './import-memberships.ts';
 
@@ -41,15 +41,15 @@ await writeLines(files.ndjson, ndjsonLines(N));
 await writeLines(files.csv, csvLines(N));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** Reads and checks every record as the service does, building its COPY lines, without a database. */
+/** Reads and checks every record as the service does, building its COPY rows, without a database. */
 async function read(format: 'csv' | 'ndjson'): Promise<number> {
   let n = 0;
-  const lines = new CopyLines();
+  const rows = new CopyRows();
   for await (const raw of importRecords(format, createReadStream(files[format]))) {
     const record = fastMembershipRecord(raw.value);
     if (!record) throw new Error(`line ${raw.line} is not plainly valid`);
-    lines.add(stagingLine(record, ++n));
-    if (lines.count === 5_000) lines.take();
+    stageRow(rows, record, ++n);
+    if (rows.count === 5_000) rows.take();
   }
   return n;
 }

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor, utc } from '../db/client.ts';
-import { copyField } from '../db/copy.ts';
+import { CopyRows } from '../db/copy.ts';
 import { coverageKeyOf } from '../db/schema/memberships.ts';
 import type { Membership, MembershipHistoryEntry, MembershipRecord } from './schemas.ts';
 
@@ -42,17 +42,18 @@ export async function createStaging(tx: Executor): Promise<void> {
   await tx.execute(sql`create index membership_import_key on membership_import (nik, coverage, as_of desc, ord desc)`);
 }
 
-/** The COPY target: the staging table's columns in the order `stagingLine` writes them. */
+/** The COPY target: the staging table's columns in the order `stageRow` writes them. */
 export const STAGING_COPY_TARGET = 'membership_import (ord, nik, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, record)';
+const STAGING_FIELDS = 13;
 
 /** A string of digits (validated) as JSON. */
 const jsonDigits = (value: string | null | undefined): string => (value == null ? 'null' : `"${value}"`);
 
-/** What records of a snapshot mostly share: the fields after the name, in a line and in the record's JSON. */
+/** What records of a snapshot mostly share: the fields after the name, encoded, and in the record's JSON. */
 interface SharedParts {
   record: MembershipRecord;
-  /** status ... as_of, as COPY text (tab-separated). */
-  line: string;
+  /** status ... as_of, encoded for COPY. */
+  fields: Buffer;
   /** The record's `"asOf"` member, with the comma after it. */
   asOfJson: string;
   /** The record's JSON from "found" on, up to its closing brace. */
@@ -66,16 +67,24 @@ const sameShared = (a: MembershipRecord, b: MembershipRecord): boolean =>
   && a.programs.length === b.programs.length && a.programs.every((p, i) => p === b.programs[i]);
 
 /**
- * The shared parts of a record's line, kept from the last record when they are the same (building
- * them took most of a line's time). In the JSON every value is digits, a fixed word or a validated
+ * The shared parts of a record's row, kept from the last record when they are the same (encoding
+ * them took most of a row's time). In the JSON every value is digits, a fixed word or a validated
  * date: nothing to escape.
  */
 function sharedParts(r: MembershipRecord): SharedParts {
   if (lastShared !== null && sameShared(lastShared.record, r)) return lastShared;
+  const fields = new CopyRows(256);
+  fields.text(r.status);
+  fields.textArray(r.programs);
+  fields.date(r.coverageStart);
+  fields.date(r.coverageEnd);
+  fields.text(r.segment);
+  fields.text(r.projectNumber ?? null);
+  fields.text(r.employerNpp ?? null);
+  fields.timestamptz(r.asOf);
   lastShared = {
     record: r,
-    line: `${r.status}\t{${r.programs.join(',')}}\t${r.coverageStart}\t${r.coverageEnd}\t${r.segment}\t${
-      copyField(r.projectNumber ?? null)}\t${copyField(r.employerNpp ?? null)}\t${r.asOf}`,
+    fields: Buffer.from(fields.take()),
     asOfJson: `"asOf":"${r.asOf}",`,
     json: `"found":true,"status":"${r.status}","segment":"${r.segment}","programs":[${r.programs.map((p) => `"${p}"`).join(',')}],`
       + `"coverageEnd":"${r.coverageEnd}","employerNpp":${jsonDigits(r.employerNpp)},"coverageStart":"${r.coverageStart}",`
@@ -85,26 +94,24 @@ function sharedParts(r: MembershipRecord): SharedParts {
 }
 
 /**
- * The name as a JSON string in COPY text. Lone surrogates become U+FFFD, as in the name column
- * (JSON would escape them, and jsonb refuses such escapes); JSON escapes every control character,
- * so of COPY's special characters only the backslash is left to double.
- */
-function nameJsonCopy(name: string): string {
-  const json = JSON.stringify(name.toWellFormed());
-  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
-}
-
-/**
- * One validated record as a COPY text line for STAGING_COPY_TARGET. Its last field is the record
- * as membership_history keeps it, as JSON: the value `jsonb_build_object` made of the written row
+ * One validated record as a row of STAGING_COPY_TARGET. Its last field is the record as
+ * membership_history keeps it, as JSON: the value `jsonb_build_object` made of the written row
  * before (the same keys; dates and asOf as the API writes them, which is what PostgreSQL's text
  * forms of these validated values are). Its keys come in jsonb's own order (shorter keys first, then
  * bytewise): jsonb sorts an object's keys on input, and keys already in order cost it one pass, not
- * a sort (the sort was about a twelfth of the database's work while staging).
+ * a sort (the sort was about a twelfth of the database's work while staging). The name's lone
+ * surrogates become U+FFFD in the JSON as in the name column (JSON would escape them, and jsonb
+ * refuses such escapes).
  */
-export function stagingLine(r: MembershipRecord, ord: number): string {
+export function stageRow(rows: CopyRows, r: MembershipRecord, ord: number): void {
   const shared = sharedParts(r);
-  return `${ord}\t${r.nik}\t${r.kpj}\t${copyField(r.name)}\t${shared.line}\t{"kpj":"${r.kpj}","nik":"${r.nik}",${shared.asOfJson}"name":${nameJsonCopy(r.name)},${shared.json}\n`;
+  rows.row(STAGING_FIELDS);
+  rows.int4(ord);
+  rows.text(r.nik);
+  rows.text(r.kpj);
+  rows.text(r.name);
+  rows.encoded(shared.fields);
+  rows.jsonb(`{"kpj":"${r.kpj}","nik":"${r.nik}",${shared.asOfJson}"name":${JSON.stringify(r.name.toWellFormed())},${shared.json}`);
 }
 
 /**

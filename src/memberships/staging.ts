@@ -1,12 +1,12 @@
 // Reading, checking and staging the records of a membership import, inside the transaction that
 // applies them (service.ts). Also what bench/import-profile.ts measures, so both run the same code.
 import type { Database, Tx } from '../db/client.ts';
-import { copyBatch, CopyLines } from '../db/copy.ts';
+import { copyBatch, CopyRows } from '../db/copy.ts';
 import { checkedRecord } from '../http/import-records.ts';
 import { RecordErrors, type BodyFormat } from '../http/streaming.ts';
 import { fastMembershipRecord } from './fast-record.ts';
 import { importRecords } from './input.ts';
-import { STAGING_COPY_TARGET, stagingLine } from './repository.ts';
+import { STAGING_COPY_TARGET, stageRow } from './repository.ts';
 import { MAX_IMPORT_ERRORS, membershipRecordInput } from './schemas.ts';
 
 /**
@@ -39,12 +39,12 @@ export async function stageRecords(
 ): Promise<{ received: number; errors: RecordErrors }> {
   const errors = new RecordErrors(MAX_IMPORT_ERRORS);
   const batchSize = options.batchSize ?? STAGE_BATCH;
-  const lines = new CopyLines(4 * 1024 * 1024);
+  const rows = new CopyRows(4 * 1024 * 1024);
   let received = 0;
   // One batch loads while the next is read and validated.
   let inflight: Promise<void> = Promise.resolve();
   const flush = async () => {
-    const batch = lines.take();
+    const batch = rows.take();
     await inflight;
     inflight = copyBatch(database, tx, STAGING_COPY_TARGET, batch);
     inflight.catch(() => {}); // awaited before the next batch; this only avoids an unhandled rejection meanwhile
@@ -53,17 +53,17 @@ export async function stageRecords(
     for await (const raw of importRecords(format, body)) {
       received++;
       const record = checkedRecord(raw, parseRecord, errors, options.latestAllowed);
-      if (record !== null && errors.count === 0) lines.add(stagingLine(record, received));
+      if (record !== null && errors.count === 0) stageRow(rows, record, received);
       if (errors.full) break; // refused anyway; the rest is not worth reading
       // After the first bad record nothing more is sent: the answer is a 422 and the transaction rolls back.
-      if (lines.count >= batchSize && errors.count === 0) await flush();
+      if (rows.count >= batchSize && errors.count === 0) await flush();
     }
   } catch (err) {
     // A malformed or oversized body: let the batch in flight finish before the rollback.
     await inflight.catch(() => {});
     throw err;
   }
-  if (errors.count === 0 && lines.count > 0) await flush();
+  if (errors.count === 0 && rows.count > 0) await flush();
   await inflight;
   if (received === 0) errors.add({ path: 'records', message: 'the import holds no records' });
   return { received, errors };
