@@ -21,6 +21,9 @@ function write(rows: CopyRows): Stored[] {
     [null, '1999-12-31', '1970-01-01T00:00:00.123Z', ['a b', 'c,d', '{"e"}']],
     [LONE_SURROGATE, '2000-01-01', '2099-12-31T23:59:59.999Z', ['x']],
     ['x'.repeat(5_000), '2100-02-28', '2000-01-01T00:00:00.000Z', ['é']],
+    // The API's range of dates (DATE_MIN, DATE_MAX), and an asOf at its first day in UTC+14.
+    ['first', '1900-01-01', '1899-12-31T10:00:00.000Z', []],
+    ['last', '2199-12-31', '2199-12-31T23:59:59.999Z', []],
   ];
   for (const [i, [t, d, ts, a]] of cases.entries()) {
     rows.row(6);
