@@ -114,6 +114,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const load1 = (): number => loadavg()[0] as number;
 
+/**
+ * What autovacuum's autoanalyze does in a deployment, before each run: fresh statistics for the
+ * tables the decisions grow. A plan cached while a table was nearly empty (the foreign-key checks',
+ * PL/pgSQL's generic plans) reads it whole; new statistics make PostgreSQL plan again. Without
+ * them (this machine's PostgreSQL runs with autovacuum off) those plans stay, and a decision's
+ * statement grew from 5 to 13 ms over one phase's 80,000 decisions (auto_explain, 7 December).
+ */
+async function autoanalyze(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('analyze disbursements, idempotency_keys, audit_events, audit_tree, approved_stages, decision_evidence');
+  } finally {
+    await client.end();
+  }
+}
+
 interface Figures {
   rps: number;
   p50: number;
@@ -192,12 +209,14 @@ async function latency(): Promise<{ compared: Compared[]; a: PhaseInfo; b: Phase
     const c: Compared = { title, a: [], b: [], loadA: [], loadB: [], unexpected: 0 };
     for (const p of warmup > 0 ? [A, B] : []) {
       guard();
+      await autoanalyze(p.scratch.url);
       await once(p, warmup, `${p.label} warm-up`);
     }
     const bumps: Record<'A' | 'B', number[]> = { A: [], B: [] };
     for (let round = 0; round < 3; round++) {
       for (const p of round % 2 === 0 ? [A, B] : [B, A]) {
         guard();
+        await autoanalyze(p.scratch.url);
         const l = load1();
         const r = await once(p, duration, `${p.label} run ${round + 1} (load ${l.toFixed(1)})`);
         (p.label === 'A' ? c.a : c.b).push(r);
@@ -227,8 +246,10 @@ async function latency(): Promise<{ compared: Compared[]; a: PhaseInfo; b: Phase
     const lb = await loop(B);
     const line = (label: string, r: RunFigures): string =>
       `  ${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.count} requests${change ? `; the change before each: median ${r.bumpMs.toFixed(2)} ms` : ''})\n`;
+    const analyzeBoth = () => Promise.all([autoanalyze(A.scratch.url), autoanalyze(B.scratch.url)]);
     if (warmup > 0) {
       guard();
+      await analyzeBoth();
       const w = await runInTurns(la, lb, 2 * warmup);
       process.stdout.write(line('A warm-up', w.a) + line('B warm-up', w.b));
     }
@@ -236,6 +257,7 @@ async function latency(): Promise<{ compared: Compared[]; a: PhaseInfo; b: Phase
     const bumps: Record<'A' | 'B', number[]> = { A: [], B: [] };
     for (let round = 0; round < 3; round++) {
       guard();
+      await analyzeBoth();
       const l = load1();
       const r = await runInTurns(la, lb, 2 * duration);
       process.stdout.write(line(`A run ${round + 1} (load ${l.toFixed(1)})`, r.a) + line(`B run ${round + 1}`, r.b));
