@@ -67,6 +67,17 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
+/** With PERF set, `perf record -g` of the backend `pid` into `file` until the returned stop is awaited. */
+function recordBackend(pid: number, file: string): () => Promise<void> {
+  if (!process.env.PERF) return async () => {};
+  const perf = spawn('perf', ['record', '-g', '-o', file, '-p', String(pid)], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => perf.on('exit', resolve));
+  return async () => {
+    perf.kill('SIGINT');
+    await exited;
+  };
+}
+
 async function profileSql(adminUrl: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -92,12 +103,9 @@ async function profileSql(adminUrl: string): Promise<void> {
           mark = now;
         };
         await createStaging(tx);
-        const stagePerf = process.env.PERF ? spawn('perf', ['record', '-g', '-o', `/tmp/import-${format}-stage.perf`, '-p', String(pid)], { stdio: 'ignore' }) : null;
+        const stagePerf = recordBackend(pid, `/tmp/import-${format}-stage.perf`);
         const staged = await stageRecords(database, tx, format, createReadStream(files[format]), { latestAllowed: Date.now() + 300_000 });
-        if (stagePerf) {
-          stagePerf.kill('SIGINT');
-          await new Promise((resolve) => stagePerf.on('exit', resolve));
-        }
+        await stagePerf();
         if (staged.errors.count > 0) throw staged.errors.toError();
         phase('read, check, stage');
         await prepareMerge(tx);
@@ -107,7 +115,7 @@ async function profileSql(adminUrl: string): Promise<void> {
           await tx.execute(sql`select set_config('auto_explain.log_min_duration', '0', true), set_config('auto_explain.log_analyze', 'on', true),
             set_config('auto_explain.log_buffers', 'on', true), set_config('auto_explain.log_wal', 'on', true)`);
         }
-        const perf = process.env.PERF ? spawn('perf', ['record', '-g', '-o', `/tmp/import-${format}.perf`, '-p', String(pid)], { stdio: 'ignore' }) : null;
+        const mergePerf = recordBackend(pid, `/tmp/import-${format}.perf`);
         const counts = { inserted: 0, updated: 0, unchanged: 0, chunks: 0 };
         for (let after: readonly [string, string] = ['', '']; ;) {
           const chunk = await mergeChunk(tx, after, 50_000, new Date(), 'import');
@@ -118,10 +126,7 @@ async function profileSql(adminUrl: string): Promise<void> {
           if (chunk.staged < 50_000 || chunk.last === null) break;
           after = chunk.last;
         }
-        if (perf) {
-          perf.kill('SIGINT');
-          await new Promise((resolve) => perf.on('exit', resolve));
-        }
+        await mergePerf();
         phase(`merge (${counts.chunks} chunks: ${counts.inserted} inserted, ${counts.updated} updated, ${counts.unchanged} unchanged)`);
       });
     }

@@ -50,26 +50,40 @@ export async function loadScale(url: string, o: { memberships: number; rosterWor
  * visibility map, and no autovacuum or checkpoint of the bulk load running during a measurement.
  */
 export async function settle(url: string): Promise<void> {
+  await withClient(url, async (client) => {
+    await client.query('vacuum (analyze)');
+    await client.query('checkpoint');
+  });
+}
+
+/**
+ * What autovacuum's autoanalyze does in a deployment, before each run: fresh statistics for the
+ * tables the decisions grow. A plan cached while a table was nearly empty (the foreign-key checks',
+ * PL/pgSQL's generic plans) reads it whole; new statistics make PostgreSQL plan again. Without
+ * them (this machine's PostgreSQL runs with autovacuum off) those plans stay, and a decision's
+ * statement grew from 5 to 13 ms over one phase's 80,000 decisions (auto_explain, 7 December).
+ */
+export async function autoanalyze(url: string): Promise<void> {
+  await withClient(url, (client) => client.query('analyze disbursements, idempotency_keys, audit_events, audit_tree, approved_stages, decision_evidence'));
+}
+
+/** `use` on a connection of its own to `url`, closed afterwards. */
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('vacuum (analyze)');
-    await client.query('checkpoint');
+    return await use(client);
   } finally {
     await client.end();
   }
 }
 
 export async function tableCounts(url: string): Promise<{ memberships: number; assignments: number }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withClient(url, async (client) => {
     const { rows: [row] } = await client.query<{ memberships: number; assignments: number }>(
       'select (select count(*) from memberships)::int as memberships, (select count(*) from assignments)::int as assignments');
     return row!;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** The SQL and parameters that loadRoster sends, captured from the real function (no copy to drift). */

@@ -40,7 +40,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runScenario, type BenchRequest } from './measure.ts';
 import { coldLoop, runInTurns, type ColdLoop, type RunFigures } from './scale-cold.ts';
-import { loadScale, probeRosterQuery, settle, tableCounts, type RosterProbe } from './scale-data.ts';
+import { autoanalyze, loadScale, probeRosterQuery, settle, tableCounts, type RosterProbe } from './scale-data.ts';
 import { measureImport, writeImportFile, type ImportFigures } from './scale-import.ts';
 import { startProductionSurroundings } from './production.ts';
 import { createScratchDatabase, seedProject } from './seed.ts';
@@ -113,23 +113,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const load1 = (): number => loadavg()[0] as number;
-
-/**
- * What autovacuum's autoanalyze does in a deployment, before each run: fresh statistics for the
- * tables the decisions grow. A plan cached while a table was nearly empty (the foreign-key checks',
- * PL/pgSQL's generic plans) reads it whole; new statistics make PostgreSQL plan again. Without
- * them (this machine's PostgreSQL runs with autovacuum off) those plans stay, and a decision's
- * statement grew from 5 to 13 ms over one phase's 80,000 decisions (auto_explain, 7 December).
- */
-async function autoanalyze(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('analyze disbursements, idempotency_keys, audit_events, audit_tree, approved_stages, decision_evidence');
-  } finally {
-    await client.end();
-  }
-}
 
 interface Figures {
   rps: number;

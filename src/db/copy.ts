@@ -65,24 +65,24 @@ export class CopyRows {
 
   /** A text field in UTF-8 (a lone surrogate becomes U+FFFD); null is SQL NULL. */
   text(value: string | null): void {
-    if (value === null) {
-      this.#used = this.#room(4).writeInt32BE(-1, this.#used);
-      return;
-    }
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    const buffer = this.#room(4 + value.length * 3);
-    const bytes = buffer.write(value, this.#used + 4);
-    buffer.writeInt32BE(bytes, this.#used);
-    this.#used += 4 + bytes;
+    if (value === null) this.#used = this.#room(4).writeInt32BE(-1, this.#used);
+    else this.#utf8(value, false);
   }
 
-  /** A jsonb field from its JSON text (jsonb's binary form is a version byte, 1, and the text). */
+  /** A jsonb field from its JSON text. */
   jsonb(json: string): void {
-    const buffer = this.#room(5 + json.length * 3);
-    const bytes = buffer.write(json, this.#used + 5);
-    buffer.writeInt32BE(bytes + 1, this.#used);
-    buffer[this.#used + 4] = 1;
-    this.#used += 5 + bytes;
+    this.#utf8(json, true);
+  }
+
+  /** A field of `value` in UTF-8, after jsonb's version byte (1) when `jsonb`. */
+  #utf8(value: string, jsonb: boolean): void {
+    const prefix = jsonb ? 1 : 0;
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    const buffer = this.#room(4 + prefix + value.length * 3);
+    const bytes = buffer.write(value, this.#used + 4 + prefix);
+    buffer.writeInt32BE(prefix + bytes, this.#used);
+    if (jsonb) buffer[this.#used + 4] = 1;
+    this.#used += 4 + prefix + bytes;
   }
 
   /** A date field from YYYY-MM-DD (a valid calendar date). */
@@ -99,20 +99,19 @@ export class CopyRows {
 
   /** A text[] field: one dimension from 1, no NULL elements (an empty array has no dimension). */
   textArray(values: readonly string[]): void {
-    const elements = new CopyRows(64);
-    for (const value of values) elements.text(value);
-    const body = elements.take();
-    const header = values.length === 0 ? 12 : 20;
-    const buffer = this.#room(4 + header + body.length);
-    let at = buffer.writeInt32BE(header + body.length, this.#used);
-    at = buffer.writeInt32BE(values.length === 0 ? 0 : 1, at);
+    const start = this.#used;
+    const buffer = this.#room(24);
+    let at = buffer.writeInt32BE(values.length === 0 ? 0 : 1, start + 4);
     at = buffer.writeInt32BE(0, at);
     at = buffer.writeInt32BE(TEXT_OID, at);
     if (values.length > 0) {
       at = buffer.writeInt32BE(values.length, at);
       at = buffer.writeInt32BE(1, at);
     }
-    this.#used = at + body.copy(buffer, at);
+    this.#used = at;
+    for (const value of values) this.text(value);
+    // The field's length, once its elements are written (the buffer may have grown meanwhile).
+    this.#buffers[this.#current].writeInt32BE(this.#used - start - 4, start);
   }
 
   /** Fields already encoded (by another CopyRows): what many rows share, encoded once. */

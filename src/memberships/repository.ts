@@ -43,8 +43,8 @@ export async function createStaging(tx: Executor): Promise<void> {
 }
 
 /** The COPY target: the staging table's columns in the order `stageRow` writes them. */
-export const STAGING_COPY_TARGET = 'membership_import (ord, nik, kpj, name, status, programs, coverage_start, coverage_end, segment, project_number, employer_npp, as_of, record)';
-const STAGING_FIELDS = 13;
+const STAGING_COLUMNS = ['ord', 'nik', 'kpj', 'name', 'status', 'programs', 'coverage_start', 'coverage_end', 'segment', 'project_number', 'employer_npp', 'as_of', 'record'] as const;
+export const STAGING_COPY_TARGET = `membership_import (${STAGING_COLUMNS.join(', ')})`;
 
 /** A string of digits (validated) as JSON. */
 const jsonDigits = (value: string | null | undefined): string => (value == null ? 'null' : `"${value}"`);
@@ -105,7 +105,7 @@ function sharedParts(r: MembershipRecord): SharedParts {
  */
 export function stageRow(rows: CopyRows, r: MembershipRecord, ord: number): void {
   const shared = sharedParts(r);
-  rows.row(STAGING_FIELDS);
+  rows.row(STAGING_COLUMNS.length);
   rows.int4(ord);
   rows.text(r.nik);
   rows.text(r.kpj);
